@@ -1,0 +1,469 @@
+/**
+ * The BookingPlatform API (`platform.booking.io/v1alpha1`): the one source of truth.
+ *
+ * `crds/` and `types.generated.ts` are generated from this file (`npm run generate`); defaulting
+ * and validation walk it at run time. A test fails when a generated file is stale.
+ */
+import {
+  array,
+  boolean,
+  enumOf,
+  immutable,
+  integer,
+  number,
+  object,
+  quantity,
+  string,
+  stringMap,
+  type Schema,
+} from './schema-dsl.ts';
+
+export const GROUP = 'platform.booking.io';
+export const VERSION = 'v1alpha1';
+export const KIND = 'BookingPlatform';
+export const PLURAL = 'bookingplatforms';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+export const PROVISIONERS = ['ack', 'sdk', 'external'] as const;
+export const DATABASE_ENGINES = ['postgres', 'mysql', 'aurora-postgresql', 'aurora-mysql'] as const;
+export const DELETION_POLICIES = ['Snapshot', 'Retain', 'Delete'] as const;
+
+/** Names built-in components use as `<platform>-<name>`; further services must not take them. */
+const RESERVED_SERVICE_NAMES = ['backend', 'whatsapp', 'admin', 'connection', 'db-master', 'whatsapp-auth', 'session-cleanup', 'internal', 'backend-public', 'admin-public'];
+const DNS_LABEL = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
+const IMAGE = '^[^\\s]+$';
+const IAM_ROLE_ARN = '^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$';
+const HOSTNAME = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?\\.)+[a-z]{2,}$';
+
+const image = (what: string) => string(`Container image of the ${what}, pinned by tag or digest.`, { pattern: IMAGE, minLength: 1 });
+const port = (what: string, dflt?: number) =>
+  integer(`Container port the ${what} listens on.`, { minimum: 1, maximum: 65535, ...(dflt ? { default: dflt } : {}) });
+
+const secretRef = (what: string) =>
+  object({ name: string('Name of the Secret in the platform namespace.', { pattern: '^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$', maxLength: 253 }) }, {
+    title: 'SecretReference',
+    description: what,
+    required: ['name'],
+  });
+
+const keyRef = (what: string) =>
+  object(
+    {
+      name: string(`Name of the ${what}.`, { minLength: 1 }),
+      key: string(`Key in the ${what}.`, { minLength: 1 }),
+      optional: boolean('Whether the reference may be missing.'),
+    },
+    { required: ['name', 'key'] },
+  );
+
+const envVar = object(
+  {
+    name: string('Variable name.', { pattern: '^[-._a-zA-Z][-._a-zA-Z0-9]*$' }),
+    value: string('Literal value. Never put secrets here: use valueFrom.secretKeyRef.'),
+    valueFrom: object(
+      { secretKeyRef: keyRef('Secret'), configMapKeyRef: keyRef('ConfigMap') },
+      {
+        description: 'Take the value from a Secret or ConfigMap key.',
+        rules: [
+          {
+            rule: 'has(self.secretKeyRef) != has(self.configMapKeyRef)',
+            message: 'valueFrom needs exactly one of secretKeyRef or configMapKeyRef',
+            check: (s) => (s.secretKeyRef !== undefined) !== (s.configMapKeyRef !== undefined),
+          },
+        ],
+      },
+    ),
+  },
+  {
+    title: 'EnvVar',
+    required: ['name'],
+    rules: [
+      {
+        rule: '!(has(self.value) && has(self.valueFrom))',
+        message: 'env var has both value and valueFrom',
+        check: (s) => !(s.value !== undefined && s.valueFrom !== undefined),
+      },
+    ],
+  },
+);
+
+const env = array(envVar, 'Extra environment variables for the container.', {
+  maxItems: 100,
+  'x-kubernetes-list-type': 'map',
+  'x-kubernetes-list-map-keys': ['name'],
+});
+
+const resources = object(
+  {
+    requests: { type: 'object', additionalProperties: quantity('Requested quantity.'), description: 'Requested resources (cpu, memory, ephemeral-storage).' },
+    limits: { type: 'object', additionalProperties: quantity('Limit.'), description: 'Resource limits. A memory limit equal to the request is recommended.' },
+  },
+  { title: 'Resources', description: 'Compute resources of the container.' },
+);
+
+const autoscaling = (min: number, max: number) =>
+  object(
+    {
+      minReplicas: integer('Fewest replicas the HorizontalPodAutoscaler keeps.', { minimum: 1, maximum: 1000, default: min }),
+      maxReplicas: integer('Most replicas the HorizontalPodAutoscaler scales to.', { minimum: 1, maximum: 1000, default: max }),
+      targetCPUUtilizationPercentage: integer('Average CPU utilization (of requests) the autoscaler aims for.', {
+        minimum: 1,
+        maximum: 100,
+        default: 70,
+      }),
+    },
+    {
+      title: 'AutoscalingSpec',
+      description: 'Horizontal autoscaling on CPU.',
+      rules: [
+        {
+          rule: 'self.maxReplicas >= self.minReplicas',
+          message: 'maxReplicas must be greater than or equal to minReplicas',
+          check: (s) => s.maxReplicas >= s.minReplicas,
+        },
+      ],
+    },
+  );
+
+/** An HTTP app component (MCP server, further service). */
+const appService = (what: string, opts: { healthPath?: boolean } = {}) => ({
+  name: string(`Name of the ${what}; prefixes its Deployment and Service names.`, { pattern: DNS_LABEL, maxLength: 20 }),
+  image: image(what),
+  port: port(what),
+  enabled: boolean(`Set false to keep the entry but run nothing (its objects are pruned).`, { default: true }),
+  replicas: integer('Replicas when autoscaling is not set.', { minimum: 0, maximum: 100, default: 1 }),
+  ...(opts.healthPath ? { healthPath: string('HTTP path for readiness and liveness probes; TCP probes when empty.', { pattern: '^/' }) } : {}),
+  resources,
+  env,
+});
+
+const deletionPolicy = (dflt: (typeof DELETION_POLICIES)[number], allowed: readonly string[] = DELETION_POLICIES) =>
+  enumOf(allowed as readonly string[], `What happens to the cloud resource when the platform is deleted (default ${dflt}).`, { default: dflt });
+
+export const specSchema: Schema = object(
+  {
+    environment: string('Free-text stage label (production, staging, …), added to labels and AWS tags.', {
+      default: 'production',
+      pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+      maxLength: 40,
+    }),
+    paused: boolean('Stop all writes for this platform (maintenance, manual surgery).', { default: false }),
+    provisioner: immutable(
+      enumOf(PROVISIONERS, 'How AWS data services come to exist: ACK resources, AWS SDK calls, or existing endpoints.', { default: 'ack' }),
+      'provisioner',
+    ),
+    aws: object(
+      {
+        region: immutable(string('AWS region of the data services.', { pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]$' }), 'aws.region'),
+        accountId: string('AWS account id, used in ARNs and bucket names.', { pattern: '^[0-9]{12}$' }),
+        vpcId: string('VPC of the cluster and the data services.', { pattern: '^vpc-[0-9a-f]+$' }),
+        subnetIds: array(string('Subnet id.', { pattern: '^subnet-[0-9a-z]+$' }), 'Private subnets (two or more AZs) for the data services.', {
+          minItems: 2,
+          maxItems: 16,
+          'x-kubernetes-list-type': 'set',
+        }),
+        securityGroupIds: array(string('Security group id.', { pattern: '^sg-[0-9a-z]+$' }), 'Security groups allowed to reach the data services (the pods).', {
+          minItems: 1,
+          maxItems: 5,
+          'x-kubernetes-list-type': 'set',
+        }),
+        tags: stringMap('Extra AWS tags on every cloud resource.'),
+      },
+      { title: 'AwsSpec', description: 'Where the AWS data services live.', required: ['region', 'subnetIds', 'securityGroupIds'] },
+    ),
+    backend: object(
+      {
+        image: image('backend (FastAPI, REST + WebSocket)'),
+        port: port('backend', 8000),
+        healthPath: string('HTTP path for probes and the ALB health check.', { default: '/health', pattern: '^/' }),
+        autoscaling: { ...autoscaling(2, 10), default: {} },
+        resources: { ...resources, default: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '1Gi' } } },
+        env,
+        iamRoleArn: string('IAM role for the backend ServiceAccount (IRSA).', { pattern: IAM_ROLE_ARN }),
+      },
+      { title: 'BackendSpec', description: 'The FastAPI backend: Deployment, Service, HorizontalPodAutoscaler, PodDisruptionBudget.', required: ['image'] },
+    ),
+    whatsapp: object(
+      {
+        enabled: boolean('Run the WhatsApp gateway.', { default: true }),
+        image: image('WhatsApp gateway (Baileys)'),
+        port: port('WhatsApp gateway', 60007),
+        authStorage: {
+          ...object(
+            {
+              size: quantity('Requested size of the session-state volume at /app/auth_info.', { default: '1Gi' }),
+              storageClassName: string('With provisioner external and no fileSystem.external: a StorageClass for the volume (empty: the cluster default).'),
+            },
+            { description: 'Persistent session state (EFS access point, mounted at /app/auth_info).' },
+          ),
+          default: {},
+        },
+        resources: { ...resources, default: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '512Mi' } } },
+        env,
+        iamRoleArn: string('IAM role for the gateway ServiceAccount (IRSA).', { pattern: IAM_ROLE_ARN }),
+      },
+      { title: 'WhatsappSpec', description: 'The WhatsApp gateway: a strict singleton (one pod, Recreate), its session state on EFS.', required: ['image'] },
+    ),
+    mcpServers: array(object(appService('MCP server'), { title: 'McpServerSpec', required: ['name', 'image', 'port'] }), 'MCP servers: one Deployment and Service each.', {
+      maxItems: 20,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['name'],
+    }),
+    admin: object(
+      {
+        image: image('admin frontend'),
+        port: port('admin frontend', 8080),
+        replicas: integer('Replicas of the admin frontend.', { minimum: 0, maximum: 20, default: 2 }),
+        healthPath: string('HTTP path for probes.', { default: '/', pattern: '^/' }),
+        resources: { ...resources, default: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '128Mi' } } },
+        env,
+      },
+      { title: 'AdminSpec', description: 'The admin frontend.', required: ['image'] },
+    ),
+    services: array(
+      object({ ...appService('service', { healthPath: true }), autoscaling: autoscaling(1, 3), iamRoleArn: string('IAM role (IRSA).', { pattern: IAM_ROLE_ARN }) }, {
+        title: 'AppServiceSpec',
+        required: ['name', 'image', 'port'],
+        rules: [
+          {
+            rule: `!(self.name in [${RESERVED_SERVICE_NAMES.map((n) => `'${n}'`).join(', ')}]) && !self.name.startsWith('mcp-') && !self.name.startsWith('migrate-')`,
+            message: 'name is reserved for a built-in component',
+            check: (s) => !RESERVED_SERVICE_NAMES.includes(s.name) && !s.name.startsWith('mcp-') && !s.name.startsWith('migrate-'),
+          },
+        ],
+      }),
+      'Further app services (e.g. a Python chatbot): Deployment, Service, optional HorizontalPodAutoscaler.',
+      { maxItems: 20, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] },
+    ),
+    ingress: object(
+      {
+        host: string('Public host of the API and WebSocket.', { pattern: HOSTNAME, maxLength: 253 }),
+        adminHost: string('Public host of the admin frontend.', { pattern: HOSTNAME, maxLength: 253 }),
+        certificateArn: string('ACM certificate for HTTPS.', { pattern: '^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$' }),
+        idleTimeoutSeconds: integer('ALB idle timeout; long enough for WebSocket connections.', { minimum: 1, maximum: 4000, default: 600 }),
+        scheme: enumOf(['internet-facing', 'internal'], 'ALB scheme.', { default: 'internet-facing' }),
+        groupName: string('ALB IngressGroup to share one load balancer between platforms.', { pattern: '^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$', maxLength: 63 }),
+        sslPolicy: string('ALB TLS policy.', { default: 'ELBSecurityPolicy-TLS13-1-2-2021-06' }),
+      },
+      { title: 'IngressSpec', description: 'The public ALB Ingress (HTTPS only).', required: ['host', 'certificateArn'] },
+    ),
+    database: object(
+      {
+        engine: immutable(enumOf(DATABASE_ENGINES, 'Database engine.', { default: 'postgres' }), 'database.engine'),
+        version: string('Engine version, e.g. "16" or "8.0".', { pattern: '^[0-9]+(\\.[0-9]+)*$' }),
+        instanceClass: string('Instance class (provisioned engines and Aurora without serverless).', { default: 'db.t4g.medium', pattern: '^db\\.[a-z0-9]+\\.[a-z0-9]+$' }),
+        storageGiB: integer('Allocated storage (RDS only; Aurora grows by itself).', { minimum: 20, maximum: 65536, default: 20 }),
+        maxStorageGiB: integer('Storage autoscaling ceiling (RDS only).', { minimum: 20, maximum: 65536 }),
+        multiAZ: boolean('Standby in a second AZ (RDS) or a reader instance (Aurora).', { default: true }),
+        backupRetentionDays: integer('Automated backup retention.', { minimum: 1, maximum: 35, default: 7 }),
+        deletionProtection: boolean('AWS deletion protection. Default: on when environment is production.'),
+        serverless: object(
+          {
+            minCapacity: number('Minimum Aurora capacity units.', { minimum: 0, maximum: 256, default: 0.5 }),
+            maxCapacity: number('Maximum Aurora capacity units.', { minimum: 1, maximum: 256, default: 2 }),
+          },
+          {
+            title: 'ServerlessSpec', description: 'Aurora Serverless v2 capacity range (Aurora engines only).',
+            rules: [
+              {
+                rule: 'self.maxCapacity >= self.minCapacity',
+                message: 'maxCapacity must be greater than or equal to minCapacity',
+                check: (s) => s.maxCapacity >= s.minCapacity,
+              },
+            ],
+          },
+        ),
+        name: immutable(string('Database created for the apps.', { default: 'booking', pattern: '^[a-zA-Z][a-zA-Z0-9_]*$', maxLength: 63 }), 'database.name'),
+        username: immutable(string('Master user name.', { default: 'booking', pattern: '^[a-zA-Z][a-zA-Z0-9_]*$', maxLength: 16 }), 'database.username'),
+        deletionPolicy: deletionPolicy('Snapshot'),
+        external: object({ secretRef: secretRef('Secret with keys host, port, dbname, username, password.') }, {
+          description: 'An existing database (provisioner external).',
+          required: ['secretRef'],
+        }),
+      },
+      {
+        title: 'DatabaseSpec', description: 'The relational database (RDS or Aurora).',
+        required: ['version'],
+        rules: [
+          {
+            rule: "!has(self.serverless) || self.engine.startsWith('aurora-')",
+            message: 'serverless is only valid with engine aurora-postgresql or aurora-mysql',
+            check: (s) => s.serverless === undefined || String(s.engine).startsWith('aurora-'),
+          },
+          {
+            rule: '!has(self.maxStorageGiB) || self.maxStorageGiB >= self.storageGiB',
+            message: 'maxStorageGiB must be greater than or equal to storageGiB',
+            check: (s) => s.maxStorageGiB === undefined || s.maxStorageGiB >= s.storageGiB,
+          },
+        ],
+      },
+    ),
+    cache: object(
+      {
+        engine: immutable(enumOf(['redis', 'valkey'], 'Cache engine.', { default: 'redis' }), 'cache.engine'),
+        version: string('Engine version.', { default: '7.1', pattern: '^[0-9]+(\\.[0-9]+)*$' }),
+        nodeType: string('ElastiCache node type.', { default: 'cache.t4g.micro', pattern: '^cache\\.[a-z0-9]+\\.[a-z0-9]+$' }),
+        replicas: integer('Read replicas per shard; 1 or more enables automatic failover across AZs.', { minimum: 0, maximum: 5, default: 1 }),
+        transitEncryption: boolean('TLS in transit (REDIS_URL becomes rediss://).', { default: true }),
+        deletionPolicy: deletionPolicy('Delete', ['Retain', 'Delete']),
+        external: object({ secretRef: secretRef('Secret with key url (redis:// or rediss://).') }, {
+          description: 'An existing Redis (provisioner external).',
+          required: ['secretRef'],
+        }),
+      },
+      { title: 'CacheSpec', description: 'The ElastiCache Redis replication group.' },
+    ),
+    fileSystem: {
+      ...object(
+      {
+        encrypted: immutable(boolean('Encryption at rest.', { default: true }), 'fileSystem.encrypted'),
+        performanceMode: immutable(enumOf(['generalPurpose', 'maxIO'], 'EFS performance mode.', { default: 'generalPurpose' }), 'fileSystem.performanceMode'),
+        throughputMode: enumOf(['bursting', 'elastic'], 'EFS throughput mode.', { default: 'elastic' }),
+        deletionPolicy: deletionPolicy('Retain', ['Retain', 'Delete']),
+        external: object(
+          {
+            fileSystemId: string('Existing EFS file system.', { pattern: '^fs-[0-9a-f]+$' }),
+            accessPointId: string('Existing access point for the WhatsApp state.', { pattern: '^fsap-[0-9a-f]+$' }),
+          },
+          { description: 'An existing EFS file system (provisioner external).', required: ['fileSystemId'] },
+        ),
+      },
+      { title: 'FileSystemSpec', description: 'The EFS file system holding the WhatsApp session state.' },
+    ),
+    default: {},
+  },
+    uploads: object(
+      {
+        enabled: boolean('Create the uploads bucket and grant the backend access.', { default: true }),
+        bucketName: immutable(string('Bucket name (default: derived from namespace and name).', { pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$' }), 'uploads.bucketName'),
+        deletionPolicy: deletionPolicy('Retain', ['Retain', 'Delete']),
+      },
+      { title: 'UploadsSpec', description: 'A private, encrypted S3 bucket for uploaded files.' },
+    ),
+    sessionCleanup: object(
+      {
+        enabled: boolean('Run the cleanup CronJob.', { default: true }),
+        schedule: string('Cron schedule.', { default: '0 */6 * * *', minLength: 9, maxLength: 100 }),
+        command: array(string('Argument.'), 'Command run in the backend image.', { minItems: 1 }),
+      },
+      { title: 'SessionCleanupSpec', description: 'The session-cleanup CronJob (backend image).', required: ['command'] },
+    ),
+    migrations: object(
+      {
+        command: array(string('Argument.'), 'Command run in the backend image before the backend rolls out.', { minItems: 1 }),
+        backoffLimit: integer('Retries of the migrations Job.', { minimum: 0, maximum: 10, default: 3 }),
+      },
+      { title: 'MigrationsSpec', description: 'The database migrations Job.', required: ['command'] },
+    ),
+    networkPolicy: {
+      ...object({ enabled: boolean('Only the platform’s own components (and the ALB to the public ones) reach its pods.', { default: true }) }, {
+        title: 'NetworkPolicySpec', description: 'NetworkPolicies for the platform.',
+      }),
+      default: {},
+    },
+  },
+  {
+    title: 'BookingPlatformSpec', description: 'One tenant’s chat-and-booking platform.',
+    required: ['backend'],
+    rules: [
+      {
+        rule: "self.provisioner == 'external' || has(self.aws)",
+        message: 'aws (region, subnetIds, securityGroupIds) is required unless provisioner is external',
+        check: (s) => s.provisioner === 'external' || s.aws !== undefined,
+      },
+      {
+        rule: "!has(self.database) || (self.provisioner == 'external') == has(self.database.external)",
+        message: 'database.external is required with provisioner external and not allowed otherwise',
+        check: (s) => s.database === undefined || (s.provisioner === 'external') === (s.database.external !== undefined),
+      },
+      {
+        rule: "!has(self.cache) || (self.provisioner == 'external') == has(self.cache.external)",
+        message: 'cache.external is required with provisioner external and not allowed otherwise',
+        check: (s) => s.cache === undefined || (s.provisioner === 'external') === (s.cache.external !== undefined),
+      },
+      {
+        rule: "!has(self.fileSystem) || !has(self.fileSystem.external) || self.provisioner == 'external'",
+        message: 'fileSystem.external is only allowed with provisioner external',
+        check: (s) => s.fileSystem?.external === undefined || s.provisioner === 'external',
+      },
+      {
+        rule: '!has(self.ingress) || !has(self.ingress.adminHost) || has(self.admin)',
+        message: 'ingress.adminHost needs admin',
+        check: (s) => s.ingress?.adminHost === undefined || s.admin !== undefined,
+      },
+      {
+        rule: "!has(self.uploads) || !self.uploads.enabled || self.provisioner != 'external' || has(self.uploads.bucketName)",
+        message: 'uploads.bucketName is required with provisioner external',
+        check: (s) => s.uploads === undefined || !s.uploads.enabled || s.provisioner !== 'external' || s.uploads.bucketName !== undefined,
+      },
+      {
+        rule: '!has(self.sessionCleanup) || !self.sessionCleanup.enabled || self.sessionCleanup.schedule.split(" ").size() == 5',
+        message: 'sessionCleanup.schedule must have five fields (minute hour day month weekday)',
+        check: (s) => s.sessionCleanup === undefined || !s.sessionCleanup.enabled || String(s.sessionCleanup.schedule).split(' ').length === 5,
+      },
+    ],
+  },
+);
+
+const condition = object(
+  {
+    type: string('Condition type.', { maxLength: 316 }),
+    status: enumOf(['True', 'False', 'Unknown'], 'Condition status.'),
+    observedGeneration: integer('Generation the condition was computed from.', { minimum: 0, format: 'int64' }),
+    lastTransitionTime: string('When the status last changed.', { format: 'date-time' }),
+    reason: string('CamelCase reason.', { maxLength: 1024, minLength: 1, pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$' }),
+    message: string('Human-readable detail.', { maxLength: 32768 }),
+  },
+  { title: 'Condition', required: ['type', 'status', 'lastTransitionTime', 'reason', 'message'] },
+);
+
+export const statusSchema: Schema = object(
+  {
+    observedGeneration: integer('The spec generation this status describes.', { format: 'int64' }),
+    phase: enumOf(['Pending', 'Provisioning', 'Ready', 'Degraded', 'Failed', 'Paused', 'Deleting'], 'Summary of the conditions, for humans.'),
+    conditions: array(condition, 'Ready, Reconciling, Stalled, DatabaseReady, CacheReady, FileSystemReady, WorkloadsReady.', {
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+    }),
+    endpoints: object(
+      { api: string('Public API URL.'), admin: string('Admin URL.'), websocket: string('WebSocket URL.') },
+      { description: 'Where the platform answers.' },
+    ),
+    components: array(
+      object(
+        {
+          name: string('Component (backend, whatsapp, mcp-calendar, database, …).'),
+          kind: string('Kind of the object behind it.'),
+          ready: boolean('Whether it is ready.'),
+          message: string('Why not, when not.'),
+        },
+        { title: 'ComponentStatus', required: ['name', 'kind', 'ready'] },
+      ),
+      'Per-component readiness.',
+      { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] },
+    ),
+  },
+  { title: 'BookingPlatformStatus', description: 'Observed state, written by the operator.' },
+);
+
+/** The root schema of the CRD; the root rule may read metadata.name. */
+export const rootSchema: Schema = object(
+  {
+    apiVersion: string('API version.'),
+    kind: string('Kind.'),
+    metadata: { type: 'object' },
+    spec: specSchema,
+    status: statusSchema,
+  },
+  {
+    description: 'BookingPlatform: a chat-and-booking SaaS tenant on Amazon EKS.',
+    required: ['spec'],
+    rules: [
+      {
+        rule: 'self.metadata.name.size() <= 30',
+        message: 'metadata.name must be at most 30 characters (it prefixes the names of child objects)',
+        check: (s) => String(s.metadata?.name ?? '').length <= 30,
+      },
+    ],
+  },
+);

@@ -1,0 +1,404 @@
+// Generated from operator/src/api/schema.ts by `npm run generate`. Do not edit.
+
+/** Where the AWS data services live. */
+export interface AwsSpec {
+  /** AWS region of the data services. */
+  region: string;
+  /** AWS account id, used in ARNs and bucket names. */
+  accountId?: string;
+  /** VPC of the cluster and the data services. */
+  vpcId?: string;
+  /** Private subnets (two or more AZs) for the data services. */
+  subnetIds: Array<string>;
+  /** Security groups allowed to reach the data services (the pods). */
+  securityGroupIds: Array<string>;
+  /** Extra AWS tags on every cloud resource. */
+  tags?: Record<string, string>;
+}
+
+/** Horizontal autoscaling on CPU. Default: {}. */
+export interface AutoscalingSpec {
+  /** Fewest replicas the HorizontalPodAutoscaler keeps. Default: 2. */
+  minReplicas: number;
+  /** Most replicas the HorizontalPodAutoscaler scales to. Default: 10. */
+  maxReplicas: number;
+  /** Average CPU utilization (of requests) the autoscaler aims for. Default: 70. */
+  targetCPUUtilizationPercentage: number;
+}
+
+/** Compute resources of the container. Default: {"requests":{"cpu":"500m","memory":"1Gi"},"limits":{"memory":"1Gi"}}. */
+export interface Resources {
+  /** Requested resources (cpu, memory, ephemeral-storage). */
+  requests?: Record<string, string | number>;
+  /** Resource limits. A memory limit equal to the request is recommended. */
+  limits?: Record<string, string | number>;
+}
+
+export interface EnvVar {
+  /** Variable name. */
+  name: string;
+  /** Literal value. Never put secrets here: use valueFrom.secretKeyRef. */
+  value?: string;
+  /** Take the value from a Secret or ConfigMap key. */
+  valueFrom?: {
+    secretKeyRef?: {
+      /** Name of the Secret. */
+      name: string;
+      /** Key in the Secret. */
+      key: string;
+      /** Whether the reference may be missing. */
+      optional?: boolean;
+    };
+    configMapKeyRef?: {
+      /** Name of the ConfigMap. */
+      name: string;
+      /** Key in the ConfigMap. */
+      key: string;
+      /** Whether the reference may be missing. */
+      optional?: boolean;
+    };
+  };
+}
+
+/** The FastAPI backend: Deployment, Service, HorizontalPodAutoscaler, PodDisruptionBudget. */
+export interface BackendSpec {
+  /** Container image of the backend (FastAPI, REST + WebSocket), pinned by tag or digest. */
+  image: string;
+  /** Container port the backend listens on. Default: 8000. */
+  port: number;
+  /** HTTP path for probes and the ALB health check. Default: "/health". */
+  healthPath: string;
+  /** Horizontal autoscaling on CPU. Default: {}. */
+  autoscaling: AutoscalingSpec;
+  /** Compute resources of the container. Default: {"requests":{"cpu":"500m","memory":"1Gi"},"limits":{"memory":"1Gi"}}. */
+  resources: Resources;
+  /** Extra environment variables for the container. */
+  env?: Array<EnvVar>;
+  /** IAM role for the backend ServiceAccount (IRSA). */
+  iamRoleArn?: string;
+}
+
+/** The WhatsApp gateway: a strict singleton (one pod, Recreate), its session state on EFS. */
+export interface WhatsappSpec {
+  /** Run the WhatsApp gateway. Default: true. */
+  enabled: boolean;
+  /** Container image of the WhatsApp gateway (Baileys), pinned by tag or digest. */
+  image: string;
+  /** Container port the WhatsApp gateway listens on. Default: 60007. */
+  port: number;
+  /** Persistent session state (EFS access point, mounted at /app/auth_info). Default: {}. */
+  authStorage: {
+    /** Requested size of the session-state volume at /app/auth_info. Default: "1Gi". */
+    size: string | number;
+    /** With provisioner external and no fileSystem.external: a StorageClass for the volume (empty: the cluster default). */
+    storageClassName?: string;
+  };
+  /** Compute resources of the container. Default: {"requests":{"cpu":"250m","memory":"512Mi"},"limits":{"memory":"512Mi"}}. */
+  resources: Resources;
+  /** Extra environment variables for the container. */
+  env?: Array<EnvVar>;
+  /** IAM role for the gateway ServiceAccount (IRSA). */
+  iamRoleArn?: string;
+}
+
+export interface McpServerSpec {
+  /** Name of the MCP server; prefixes its Deployment and Service names. */
+  name: string;
+  /** Container image of the MCP server, pinned by tag or digest. */
+  image: string;
+  /** Container port the MCP server listens on. */
+  port: number;
+  /** Set false to keep the entry but run nothing (its objects are pruned). Default: true. */
+  enabled: boolean;
+  /** Replicas when autoscaling is not set. Default: 1. */
+  replicas: number;
+  /** Compute resources of the container. */
+  resources?: Resources;
+  /** Extra environment variables for the container. */
+  env?: Array<EnvVar>;
+}
+
+/** The admin frontend. */
+export interface AdminSpec {
+  /** Container image of the admin frontend, pinned by tag or digest. */
+  image: string;
+  /** Container port the admin frontend listens on. Default: 8080. */
+  port: number;
+  /** Replicas of the admin frontend. Default: 2. */
+  replicas: number;
+  /** HTTP path for probes. Default: "/". */
+  healthPath: string;
+  /** Compute resources of the container. Default: {"requests":{"cpu":"100m","memory":"128Mi"},"limits":{"memory":"128Mi"}}. */
+  resources: Resources;
+  /** Extra environment variables for the container. */
+  env?: Array<EnvVar>;
+}
+
+export interface AppServiceSpec {
+  /** Name of the service; prefixes its Deployment and Service names. */
+  name: string;
+  /** Container image of the service, pinned by tag or digest. */
+  image: string;
+  /** Container port the service listens on. */
+  port: number;
+  /** Set false to keep the entry but run nothing (its objects are pruned). Default: true. */
+  enabled: boolean;
+  /** Replicas when autoscaling is not set. Default: 1. */
+  replicas: number;
+  /** HTTP path for readiness and liveness probes; TCP probes when empty. */
+  healthPath?: string;
+  /** Compute resources of the container. */
+  resources?: Resources;
+  /** Extra environment variables for the container. */
+  env?: Array<EnvVar>;
+  /** Horizontal autoscaling on CPU. */
+  autoscaling?: AutoscalingSpec;
+  /** IAM role (IRSA). */
+  iamRoleArn?: string;
+}
+
+/** The public ALB Ingress (HTTPS only). */
+export interface IngressSpec {
+  /** Public host of the API and WebSocket. */
+  host: string;
+  /** Public host of the admin frontend. */
+  adminHost?: string;
+  /** ACM certificate for HTTPS. */
+  certificateArn: string;
+  /** ALB idle timeout; long enough for WebSocket connections. Default: 600. */
+  idleTimeoutSeconds: number;
+  /** ALB scheme. Default: "internet-facing". */
+  scheme: "internet-facing" | "internal";
+  /** ALB IngressGroup to share one load balancer between platforms. */
+  groupName?: string;
+  /** ALB TLS policy. Default: "ELBSecurityPolicy-TLS13-1-2-2021-06". */
+  sslPolicy: string;
+}
+
+/** Aurora Serverless v2 capacity range (Aurora engines only). */
+export interface ServerlessSpec {
+  /** Minimum Aurora capacity units. Default: 0.5. */
+  minCapacity: number;
+  /** Maximum Aurora capacity units. Default: 2. */
+  maxCapacity: number;
+}
+
+/** Secret with keys host, port, dbname, username, password. */
+export interface SecretReference {
+  /** Name of the Secret in the platform namespace. */
+  name: string;
+}
+
+/** The relational database (RDS or Aurora). */
+export interface DatabaseSpec {
+  /** Database engine. Default: "postgres". */
+  engine: "postgres" | "mysql" | "aurora-postgresql" | "aurora-mysql";
+  /** Engine version, e.g. "16" or "8.0". */
+  version: string;
+  /** Instance class (provisioned engines and Aurora without serverless). Default: "db.t4g.medium". */
+  instanceClass: string;
+  /** Allocated storage (RDS only; Aurora grows by itself). Default: 20. */
+  storageGiB: number;
+  /** Storage autoscaling ceiling (RDS only). */
+  maxStorageGiB?: number;
+  /** Standby in a second AZ (RDS) or a reader instance (Aurora). Default: true. */
+  multiAZ: boolean;
+  /** Automated backup retention. Default: 7. */
+  backupRetentionDays: number;
+  /** AWS deletion protection. Default: on when environment is production. */
+  deletionProtection?: boolean;
+  /** Aurora Serverless v2 capacity range (Aurora engines only). */
+  serverless?: ServerlessSpec;
+  /** Database created for the apps. Default: "booking". */
+  name: string;
+  /** Master user name. Default: "booking". */
+  username: string;
+  /** What happens to the cloud resource when the platform is deleted (default Snapshot). Default: "Snapshot". */
+  deletionPolicy: "Snapshot" | "Retain" | "Delete";
+  /** An existing database (provisioner external). */
+  external?: {
+    /** Secret with keys host, port, dbname, username, password. */
+    secretRef: SecretReference;
+  };
+}
+
+/** The ElastiCache Redis replication group. */
+export interface CacheSpec {
+  /** Cache engine. Default: "redis". */
+  engine: "redis" | "valkey";
+  /** Engine version. Default: "7.1". */
+  version: string;
+  /** ElastiCache node type. Default: "cache.t4g.micro". */
+  nodeType: string;
+  /** Read replicas per shard; 1 or more enables automatic failover across AZs. Default: 1. */
+  replicas: number;
+  /** TLS in transit (REDIS_URL becomes rediss://). Default: true. */
+  transitEncryption: boolean;
+  /** What happens to the cloud resource when the platform is deleted (default Delete). Default: "Delete". */
+  deletionPolicy: "Retain" | "Delete";
+  /** An existing Redis (provisioner external). */
+  external?: {
+    /** Secret with key url (redis:// or rediss://). */
+    secretRef: SecretReference;
+  };
+}
+
+/** The EFS file system holding the WhatsApp session state. Default: {}. */
+export interface FileSystemSpec {
+  /** Encryption at rest. Default: true. */
+  encrypted: boolean;
+  /** EFS performance mode. Default: "generalPurpose". */
+  performanceMode: "generalPurpose" | "maxIO";
+  /** EFS throughput mode. Default: "elastic". */
+  throughputMode: "bursting" | "elastic";
+  /** What happens to the cloud resource when the platform is deleted (default Retain). Default: "Retain". */
+  deletionPolicy: "Retain" | "Delete";
+  /** An existing EFS file system (provisioner external). */
+  external?: {
+    /** Existing EFS file system. */
+    fileSystemId: string;
+    /** Existing access point for the WhatsApp state. */
+    accessPointId?: string;
+  };
+}
+
+/** A private, encrypted S3 bucket for uploaded files. */
+export interface UploadsSpec {
+  /** Create the uploads bucket and grant the backend access. Default: true. */
+  enabled: boolean;
+  /** Bucket name (default: derived from namespace and name). */
+  bucketName?: string;
+  /** What happens to the cloud resource when the platform is deleted (default Retain). Default: "Retain". */
+  deletionPolicy: "Retain" | "Delete";
+}
+
+/** The session-cleanup CronJob (backend image). */
+export interface SessionCleanupSpec {
+  /** Run the cleanup CronJob. Default: true. */
+  enabled: boolean;
+  /** Cron schedule. Default: "0 *\/6 * * *". */
+  schedule: string;
+  /** Command run in the backend image. */
+  command: Array<string>;
+}
+
+/** The database migrations Job. */
+export interface MigrationsSpec {
+  /** Command run in the backend image before the backend rolls out. */
+  command: Array<string>;
+  /** Retries of the migrations Job. Default: 3. */
+  backoffLimit: number;
+}
+
+/** NetworkPolicies for the platform. Default: {}. */
+export interface NetworkPolicySpec {
+  /** Only the platform’s own components (and the ALB to the public ones) reach its pods. Default: true. */
+  enabled: boolean;
+}
+
+/** One tenant’s chat-and-booking platform. */
+export interface BookingPlatformSpec {
+  /** Free-text stage label (production, staging, …), added to labels and AWS tags. Default: "production". */
+  environment: string;
+  /** Stop all writes for this platform (maintenance, manual surgery). Default: false. */
+  paused: boolean;
+  /** How AWS data services come to exist: ACK resources, AWS SDK calls, or existing endpoints. Default: "ack". */
+  provisioner: "ack" | "sdk" | "external";
+  /** Where the AWS data services live. */
+  aws?: AwsSpec;
+  /** The FastAPI backend: Deployment, Service, HorizontalPodAutoscaler, PodDisruptionBudget. */
+  backend: BackendSpec;
+  /** The WhatsApp gateway: a strict singleton (one pod, Recreate), its session state on EFS. */
+  whatsapp?: WhatsappSpec;
+  /** MCP servers: one Deployment and Service each. */
+  mcpServers?: Array<McpServerSpec>;
+  /** The admin frontend. */
+  admin?: AdminSpec;
+  /** Further app services (e.g. a Python chatbot): Deployment, Service, optional HorizontalPodAutoscaler. */
+  services?: Array<AppServiceSpec>;
+  /** The public ALB Ingress (HTTPS only). */
+  ingress?: IngressSpec;
+  /** The relational database (RDS or Aurora). */
+  database?: DatabaseSpec;
+  /** The ElastiCache Redis replication group. */
+  cache?: CacheSpec;
+  /** The EFS file system holding the WhatsApp session state. Default: {}. */
+  fileSystem: FileSystemSpec;
+  /** A private, encrypted S3 bucket for uploaded files. */
+  uploads?: UploadsSpec;
+  /** The session-cleanup CronJob (backend image). */
+  sessionCleanup?: SessionCleanupSpec;
+  /** The database migrations Job. */
+  migrations?: MigrationsSpec;
+  /** NetworkPolicies for the platform. Default: {}. */
+  networkPolicy: NetworkPolicySpec;
+}
+
+export interface Condition {
+  /** Condition type. */
+  type: string;
+  /** Condition status. */
+  status: "True" | "False" | "Unknown";
+  /** Generation the condition was computed from. */
+  observedGeneration?: number;
+  /** When the status last changed. */
+  lastTransitionTime: string;
+  /** CamelCase reason. */
+  reason: string;
+  /** Human-readable detail. */
+  message: string;
+}
+
+export interface ComponentStatus {
+  /** Component (backend, whatsapp, mcp-calendar, database, …). */
+  name: string;
+  /** Kind of the object behind it. */
+  kind: string;
+  /** Whether it is ready. */
+  ready: boolean;
+  /** Why not, when not. */
+  message?: string;
+}
+
+/** Observed state, written by the operator. */
+export interface BookingPlatformStatus {
+  /** The spec generation this status describes. */
+  observedGeneration?: number;
+  /** Summary of the conditions, for humans. */
+  phase?: "Pending" | "Provisioning" | "Ready" | "Degraded" | "Failed" | "Paused" | "Deleting";
+  /** Ready, Reconciling, Stalled, DatabaseReady, CacheReady, FileSystemReady, WorkloadsReady. */
+  conditions?: Array<Condition>;
+  /** Where the platform answers. */
+  endpoints?: {
+    /** Public API URL. */
+    api?: string;
+    /** Admin URL. */
+    admin?: string;
+    /** WebSocket URL. */
+    websocket?: string;
+  };
+  /** Per-component readiness. */
+  components?: Array<ComponentStatus>;
+}
+
+/** A BookingPlatform as stored by the apiserver (after defaulting). */
+export interface BookingPlatform {
+  apiVersion: 'platform.booking.io/v1alpha1';
+  kind: 'BookingPlatform';
+  metadata: ObjectMeta;
+  spec: BookingPlatformSpec;
+  status?: BookingPlatformStatus;
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  generation?: number;
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  deletionTimestamp?: string;
+  creationTimestamp?: string;
+}
