@@ -37,6 +37,7 @@ function walk(value: unknown, schema: Schema, path: string, old: unknown, errors
         if (obj[key] === undefined) fail('Required value', join(path, key));
       }
       for (const [key, child] of Object.entries(obj)) {
+        if (child === undefined) continue; // absent, as in JSON
         const childSchema = schema.properties?.[key] ?? schema.additionalProperties;
         if (!childSchema) {
           if (!schema['x-kubernetes-preserve-unknown-fields'] && schema.properties) fail(`unknown field "${key}"`, join(path, key));

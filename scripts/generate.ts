@@ -1,9 +1,9 @@
 /** Writes every file generated from the schema. `--check` fails (exit 1) when one is stale. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { generatedFiles } from './generated-files.ts';
+import { generatedFiles } from '../operator/src/api/generated-files.ts';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+const root = fileURLToPath(new URL('../', import.meta.url));
 const check = process.argv.includes('--check');
 let stale = 0;
 for (const [path, content] of Object.entries(generatedFiles())) {

@@ -1,0 +1,25 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['operator/src/**/*.test.ts', 'cdk8s/**/*.test.ts', 'scripts/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['operator/test/integration/**/*.test.ts'],
+          globalSetup: ['operator/test/rig/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          // one control plane, shared: test files run one after another
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
