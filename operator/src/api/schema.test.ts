@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { platform, rawPlatform, set, withAdmin, withCache, withDatabase, withIngress, withMcp, withProvisioner, withWhatsapp } from '../../test/fixtures/platform.ts';
+import { INVALID_CASES } from '../../test/fixtures/invalid.ts';
+import { platform, rawPlatform, set, withAdmin, withCache, withDatabase, withIngress, withWhatsapp } from '../../test/fixtures/platform.ts';
 import { generatedFiles } from './generated-files.ts';
 import { parsePlatform } from './platform.ts';
 import type { Schema } from './schema-dsl.ts';
@@ -69,26 +70,6 @@ describe('defaults', () => {
     expect(p.spec.backend.autoscaling).toEqual({ minReplicas: 3, maxReplicas: 10, targetCPUUtilizationPercentage: 70 });
   });
 });
-
-/** Each class of invalid input, with the field path and the message the apiserver also gives. */
-export const INVALID_CASES: Array<{ name: string; raw: Record<string, any>; path: string; message: RegExp }> = [
-  { name: 'missing backend image', raw: rawPlatform('acme', set('backend', {})), path: 'spec.backend.image', message: /Required value/ },
-  { name: 'unknown provisioner', raw: rawPlatform('acme', withProvisioner('terraform' as never)), path: 'spec.provisioner', message: /Unsupported value: "terraform"/ },
-  { name: 'port out of range', raw: rawPlatform('acme', set('backend.port', 70000)), path: 'spec.backend.port', message: /less than or equal to 65535/ },
-  { name: 'maxReplicas < minReplicas', raw: rawPlatform('acme', set('backend.autoscaling', { minReplicas: 5, maxReplicas: 2 })), path: 'spec.backend.autoscaling', message: /maxReplicas must be greater than or equal to minReplicas/ },
-  { name: 'serverless on a non-Aurora engine', raw: rawPlatform('acme', withDatabase({ serverless: { minCapacity: 0.5, maxCapacity: 2 } })), path: 'spec.database', message: /serverless is only valid with engine aurora-postgresql or aurora-mysql/ },
-  { name: 'duplicate MCP server names', raw: rawPlatform('acme', withMcp({ name: 'calendar', image: 'i:1', port: 7001 }, { name: 'calendar', image: 'i:2', port: 7002 })), path: 'spec.mcpServers[1]', message: /Duplicate value/ },
-  { name: 'MCP server name not DNS-safe', raw: rawPlatform('acme', withMcp({ name: 'Calendar_1', image: 'i:1', port: 7001 })), path: 'spec.mcpServers[0].name', message: /should match/ },
-  { name: 'external without references', raw: rawPlatform('acme', withProvisioner('external'), withDatabase()), path: 'spec', message: /database.external is required with provisioner external/ },
-  { name: 'references without external', raw: rawPlatform('acme', withCache({ external: { secretRef: { name: 'r' } } })), path: 'spec', message: /cache.external is required with provisioner external and not allowed otherwise/ },
-  { name: 'ack without aws', raw: rawPlatform('acme', set('aws', undefined)), path: 'spec', message: /aws \(region, subnetIds, securityGroupIds\) is required/ },
-  { name: 'one subnet only', raw: rawPlatform('acme', set('aws.subnetIds', ['subnet-a1'])), path: 'spec.aws.subnetIds', message: /at least 2 items/ },
-  { name: 'adminHost without admin', raw: rawPlatform('acme', withIngress({ adminHost: 'admin.acme.example' })), path: 'spec', message: /ingress.adminHost needs admin/ },
-  { name: 'reserved service name', raw: rawPlatform('acme', set('services', [{ name: 'backend', image: 'i:1', port: 80 }])), path: 'spec.services[0]', message: /name is reserved/ },
-  { name: 'unknown field', raw: rawPlatform('acme', set('backend.replicaz', 3)), path: 'spec.backend.replicaz', message: /unknown field/ },
-  { name: 'bad quantity', raw: rawPlatform('acme', set('backend.resources', { requests: { cpu: 'lots' } })), path: 'spec.backend.resources.requests.cpu', message: /quantity/ },
-  { name: 'platform name too long', raw: { ...rawPlatform('acme'), metadata: { name: 'a'.repeat(31), namespace: 'acme' } }, path: '', message: /metadata.name must be at most 30 characters/ },
-];
 
 describe('validation', () => {
   it.each(INVALID_CASES)('rejects $name at $path', ({ raw, path, message }) => {

@@ -176,7 +176,8 @@ export const specSchema: Schema = object(
         image: image('backend (FastAPI, REST + WebSocket)'),
         port: port('backend', 8000),
         healthPath: string('HTTP path for probes and the ALB health check.', { default: '/health', pattern: '^/' }),
-        autoscaling: { ...autoscaling(2, 10), default: {} },
+        // a default object must satisfy the CEL rules as written (the apiserver checks it unexpanded)
+        autoscaling: { ...autoscaling(2, 10), default: { minReplicas: 2, maxReplicas: 10, targetCPUUtilizationPercentage: 70 } },
         resources: { ...resources, default: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '1Gi' } } },
         env,
         iamRoleArn: string('IAM role for the backend ServiceAccount (IRSA).', { pattern: IAM_ROLE_ARN }),

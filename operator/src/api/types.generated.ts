@@ -16,7 +16,7 @@ export interface AwsSpec {
   tags?: Record<string, string>;
 }
 
-/** Horizontal autoscaling on CPU. Default: {}. */
+/** Horizontal autoscaling on CPU. Default: {"minReplicas":2,"maxReplicas":10,"targetCPUUtilizationPercentage":70}. */
 export interface AutoscalingSpec {
   /** Fewest replicas the HorizontalPodAutoscaler keeps. Default: 2. */
   minReplicas: number;
@@ -68,7 +68,7 @@ export interface BackendSpec {
   port: number;
   /** HTTP path for probes and the ALB health check. Default: "/health". */
   healthPath: string;
-  /** Horizontal autoscaling on CPU. Default: {}. */
+  /** Horizontal autoscaling on CPU. Default: {"minReplicas":2,"maxReplicas":10,"targetCPUUtilizationPercentage":70}. */
   autoscaling: AutoscalingSpec;
   /** Compute resources of the container. Default: {"requests":{"cpu":"500m","memory":"1Gi"},"limits":{"memory":"1Gi"}}. */
   resources: Resources;

@@ -56,7 +56,7 @@ describe('RDS', () => {
   });
 
   it.each([
-    ['Snapshot', { 'services.k8s.aws/deletion-policy': 'delete', 'rds.services.k8s.aws/skip-final-snapshot': 'false', 'rds.services.k8s.aws/final-snapshot-identifier': 'bkp-acme-acme-db-final' }],
+    ['Snapshot', { 'services.k8s.aws/deletion-policy': 'delete', 'rds.services.k8s.aws/skip-final-snapshot': 'false', 'rds.services.k8s.aws/final-db-snapshot-identifier': 'bkp-acme-acme-db-final' }],
     ['Retain', { 'services.k8s.aws/deletion-policy': 'retain', 'rds.services.k8s.aws/skip-final-snapshot': 'false' }],
     ['Delete', { 'services.k8s.aws/deletion-policy': 'delete', 'rds.services.k8s.aws/skip-final-snapshot': 'true' }],
   ])('deletionPolicy %s maps onto the ACK annotations (a final snapshot unless Delete)', (policy, annotations) => {

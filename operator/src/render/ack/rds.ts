@@ -13,7 +13,7 @@ import { awsName, databaseMasterSecretName } from '../names.ts';
 import { ACK, ACK_DELETION_POLICY, ackDeletionPolicy, ackObject, tagList } from './common.ts';
 
 export const RDS_SKIP_FINAL_SNAPSHOT = 'rds.services.k8s.aws/skip-final-snapshot';
-export const RDS_FINAL_SNAPSHOT_ID = 'rds.services.k8s.aws/final-snapshot-identifier';
+export const RDS_FINAL_SNAPSHOT_ID = 'rds.services.k8s.aws/final-db-snapshot-identifier';
 
 export const dbIdentifier = (p: BookingPlatform) => awsName(p, 'db', 63);
 export const dbSubnetGroupName = (p: BookingPlatform) => awsName(p, 'db', 255);

@@ -1,0 +1,48 @@
+/**
+ * vitest global setup of the integration project: one rig for the whole run.
+ *
+ * USE_EXISTING_CLUSTER=true (envtest's convention) runs against $KUBECONFIG instead of starting
+ * a control plane; KUBEBUILDER_ASSETS supplies prebuilt binaries. Tests read the rig via
+ * `inject('rig')`. The project's CRDs and the ACK test CRDs are installed before any test runs.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startRig, type Rig } from '../../../scripts/rig/rig.ts';
+import { installCrds } from './kubectl.ts';
+
+export interface RigInfo {
+  kubeconfig: string;
+  awsEndpoint?: string;
+  bin: string;
+  external: boolean;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    rig: RigInfo;
+  }
+}
+
+let rig: Rig | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  const external = process.env.USE_EXISTING_CLUSTER === 'true';
+  const started = Date.now();
+  rig = await startRig({
+    kubeconfig: external ? (process.env.KUBECONFIG ?? join(homedir(), '.kube', 'config')) : undefined,
+    nodes: 3,
+    log: (line) => console.log(`[rig] ${line}`),
+  });
+  const info: RigInfo = { kubeconfig: rig.kubeconfig, awsEndpoint: rig.awsEndpoint, bin: rig.bin, external };
+  installCrds(info);
+  console.log(`[rig] ready in ${Date.now() - started} ms ${JSON.stringify(rig.timings)}; KUBECONFIG=${rig.kubeconfig}`);
+  project.provide('rig', info);
+  const stop = () => void rig?.stop();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+export async function teardown(): Promise<void> {
+  await rig?.stop();
+}

@@ -1,0 +1,283 @@
+/**
+ * The local rig: a real control plane (etcd, kube-apiserver, kube-controller-manager,
+ * kube-scheduler), kwok fake nodes so pods really become Ready, and moto_server as the AWS
+ * endpoint, all on free loopback ports, torn down by PID.
+ *
+ * With KUBECONFIG given (RIG_USE_KUBECONFIG=1 or `useKubeconfig`), that cluster is used instead
+ * and only moto is started. Binaries come from scripts/rig/ensure-binaries.sh (cached, versioned,
+ * KUBEBUILDER_ASSETS honoured).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ENSURE = fileURLToPath(new URL('./ensure-binaries.sh', import.meta.url));
+export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
+
+export interface RigOptions {
+  /** Fake nodes to create (spread over zones a/b/c). */
+  nodes?: number;
+  /** Start kube-controller-manager and kube-scheduler (needed for Deployments, GC). */
+  controllers?: boolean;
+  /** Start moto_server. */
+  moto?: boolean;
+  /** Use this kubeconfig's cluster instead of starting one. */
+  kubeconfig?: string;
+  log?: (line: string) => void;
+}
+
+export interface Rig {
+  dir: string;
+  /** Admin kubeconfig (system:masters). */
+  kubeconfig: string;
+  /** Bearer token of the admin user, and the apiserver URL. */
+  server: string;
+  token?: string;
+  /** AWS endpoint of moto_server, when started. */
+  awsEndpoint?: string;
+  bin: string;
+  /** Timings of the start-up, in milliseconds. */
+  timings: Record<string, number>;
+  /** Restart the apiserver in place (same port, same data) — for watch-recovery tests. */
+  restartApiserver(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Every binary, built or installed as needed; returns the folder holding them. */
+export function ensureBinaries(log: (s: string) => void = () => {}): string {
+  const out = execFileSync('bash', [ENSURE, 'all'], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', timeout: 3_600_000 });
+  const m = /export RIG_BIN=(.+)/.exec(out);
+  if (!m) throw new Error(`ensure-binaries.sh printed no RIG_BIN:\n${out}`);
+  log(`binaries in ${m[1]}`);
+  return m[1]!.trim();
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export async function startRig(opts: RigOptions = {}): Promise<Rig> {
+  const log = opts.log ?? (() => {});
+  const timings: Record<string, number> = {};
+  let t = Date.now();
+  const mark = (what: string) => {
+    timings[what] = Date.now() - t;
+    t = Date.now();
+  };
+  const bin = ensureBinaries(log);
+  mark('binaries');
+  const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  const dir = mkdtempSync(join(base, 'booking-rig-'));
+  const procs: Array<{ name: string; proc: ChildProcess }> = [];
+  const start = (name: string, cmd: string, args: string[]) => {
+    const out = createWriteStream(join(dir, `${name}.log`));
+    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout!.pipe(out);
+    proc.stderr!.pipe(out);
+    procs.push({ name, proc });
+    proc.once('exit', (code, signal) => {
+      if (!stopping) log(`${name} exited (${code ?? signal}); see ${join(dir, `${name}.log`)}`);
+    });
+    return proc;
+  };
+  let stopping = false;
+  const stop = async () => {
+    stopping = true;
+    for (const { proc } of [...procs].reverse()) await kill(proc);
+    procs.length = 0;
+    if (!process.env.RIG_KEEP) rmSync(dir, { recursive: true, force: true });
+  };
+  const onExit = () => {
+    for (const { proc } of procs) proc.kill('SIGKILL');
+  };
+  process.once('exit', onExit);
+
+  try {
+    let awsEndpoint: string | undefined;
+    if (opts.moto !== false) {
+      const port = await freePort();
+      start('moto', join(bin, 'moto_server'), ['-H', '127.0.0.1', '-p', String(port)]);
+      awsEndpoint = `http://127.0.0.1:${port}`;
+    }
+
+    if (opts.kubeconfig) {
+      if (awsEndpoint) await waitFor(`${awsEndpoint}/moto-api/`, 60_000);
+      mark('moto');
+      return { dir, kubeconfig: opts.kubeconfig, server: '', awsEndpoint, bin, timings, restartApiserver: async () => {
+        throw new Error('restartApiserver: not possible on an external cluster');
+      }, stop };
+    }
+
+    const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
+    start('etcd', join(bin, 'etcd'), [
+      '--name=rig',
+      `--data-dir=${join(dir, 'etcd')}`,
+      `--listen-client-urls=http://127.0.0.1:${etcdClient}`,
+      `--advertise-client-urls=http://127.0.0.1:${etcdClient}`,
+      `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+      `--initial-cluster=rig=http://127.0.0.1:${etcdPeer}`,
+      '--log-level=warn',
+    ]);
+    await waitFor(`http://127.0.0.1:${etcdClient}/health`, 30_000);
+    mark('etcd');
+
+    const token = randomBytes(24).toString('hex');
+    mkdirSync(join(dir, 'certs'));
+    writeFileSync(join(dir, 'tokens.csv'), `${token},rig-admin,rig-admin,"system:masters"\n`);
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    writeFileSync(join(dir, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(join(dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+    const apiArgs = [
+      `--etcd-servers=http://127.0.0.1:${etcdClient}`,
+      `--cert-dir=${join(dir, 'certs')}`,
+      `--secure-port=${apiPort}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      '--service-cluster-ip-range=10.96.0.0/16',
+      '--allow-privileged=true',
+      '--disable-admission-plugins=ServiceAccount',
+      '--authorization-mode=RBAC',
+      `--token-auth-file=${join(dir, 'tokens.csv')}`,
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${join(dir, 'sa.pub')}`,
+      `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
+      '--enable-priority-and-fairness=false',
+      '--v=0',
+    ];
+    const server = `https://127.0.0.1:${apiPort}`;
+    let apiserver = start('kube-apiserver', join(bin, 'kube-apiserver'), apiArgs);
+    await waitFor(`${server}/readyz`, 120_000, token);
+    mark('kube-apiserver');
+
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, kubeconfigYaml(server, join(dir, 'certs', 'apiserver.crt'), token));
+
+    if (opts.controllers !== false) {
+      start('kube-controller-manager', join(bin, 'kube-controller-manager'), [
+        `--kubeconfig=${kubeconfig}`,
+        '--leader-elect=false',
+        '--bind-address=127.0.0.1',
+        '--secure-port=0',
+        '--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-route,-persistentvolume-binder,-attachdetach,-persistentvolume-expander',
+        `--service-account-private-key-file=${join(dir, 'sa.key')}`,
+        '--use-service-account-credentials=false',
+        '--concurrent-gc-syncs=5',
+      ]);
+      start('kube-scheduler', join(bin, 'kube-scheduler'), [`--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0']);
+      start('kwok', join(bin, 'kwok'), [
+        `--kubeconfig=${kubeconfig}`,
+        '--manage-all-nodes=false',
+        `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
+        '--node-ip=127.0.0.1',
+        '--cidr=10.244.0.0/16',
+        '--node-lease-duration-seconds=40',
+      ]);
+      const nodes = opts.nodes ?? 2;
+      const manifest = Array.from({ length: nodes }, (_, i) => nodeYaml(i)).join('---\n');
+      execFileSync(join(bin, 'kubectl'), ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], { input: manifest, stdio: ['pipe', 'ignore', 'inherit'] });
+      mark('controllers+kwok');
+    }
+    if (awsEndpoint) {
+      await waitFor(`${awsEndpoint}/moto-api/`, 60_000);
+      mark('moto');
+    }
+
+    const restartApiserver = async () => {
+      const i = procs.findIndex((p) => p.proc === apiserver);
+      await kill(apiserver);
+      procs.splice(i, 1);
+      apiserver = start('kube-apiserver', join(bin, 'kube-apiserver'), apiArgs);
+      await waitFor(`${server}/readyz`, 120_000, token);
+    };
+    return { dir, kubeconfig, server, token, awsEndpoint, bin, timings, restartApiserver, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function kubeconfigYaml(server: string, caFile: string, token: string): string {
+  return `apiVersion: v1
+kind: Config
+clusters:
+- name: rig
+  cluster:
+    server: ${server}
+    certificate-authority: ${caFile}
+users:
+- name: rig-admin
+  user:
+    token: ${token}
+contexts:
+- name: rig
+  context: {cluster: rig, user: rig-admin}
+current-context: rig
+`;
+}
+
+function nodeYaml(i: number): string {
+  const name = `kwok-node-${i}`;
+  const zone = `us-east-1${'abc'[i % 3]}`;
+  return `apiVersion: v1
+kind: Node
+metadata:
+  name: ${name}
+  annotations: {${KWOK_NODE_ANNOTATION}: fake, node.alpha.kubernetes.io/ttl: "0"}
+  labels: {type: kwok, kubernetes.io/hostname: ${name}, kubernetes.io/os: linux, kubernetes.io/arch: amd64, topology.kubernetes.io/zone: ${zone}}
+status:
+  allocatable: {cpu: "64", memory: 256Gi, pods: "250"}
+  capacity: {cpu: "64", memory: 256Gi, pods: "250"}
+`;
+}
+
+/** Polls a URL until it answers 2xx; bounded by `timeoutMs`. TLS is the apiserver's self-signed cert. */
+export async function waitFor(url: string, timeoutMs: number, token?: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetchInsecure(url, token);
+      if (res >= 200 && res < 300) return;
+      last = `HTTP ${res}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms: ${last}`);
+}
+
+async function fetchInsecure(url: string, token?: string): Promise<number> {
+  if (url.startsWith('http:')) return (await fetch(url)).status;
+  const https = await import('node:https');
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { rejectUnauthorized: false, headers: token ? { authorization: `Bearer ${token}` } : {}, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.end();
+  });
+}
+
+async function kill(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
