@@ -7,7 +7,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['operator/src/**/*.test.ts', 'cdk8s/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: ['operator/src/**/*.test.ts', 'cdk8s/**/*.test.ts', 'charts/**/*.test.ts', 'scripts/**/*.test.ts'],
         },
       },
       {
