@@ -1,5 +1,126 @@
-/** Operator entry point (the controller arrives with the controller issue). */
+/**
+ * The operator process: informers start at once (a standby keeps warm caches), workers start
+ * when this replica becomes leader. SIGTERM/SIGINT: stop taking work, drain in-flight
+ * reconciles within the grace period, release the lease, flush logs, exit 0. Losing the lease
+ * exits 1 (as controller-runtime does) so the pod restarts clean.
+ */
+import { pino, type Logger } from 'pino';
+import { configFromEnv, type Config } from './config.ts';
+import { Controller } from './controller/controller.ts';
+import { EventRecorder } from './controller/events.ts';
+import { LeaderElector } from './controller/leader.ts';
+import { CONTROLLER, Metrics } from './controller/metrics.ts';
+import { Reconciler } from './controller/reconciler.ts';
+import { serve } from './controller/server.ts';
+import { dataServicesFor } from './data/index.ts';
+import { KubeClient } from './kube/client.ts';
+
+export interface Operator {
+  controller: Controller;
+  client: KubeClient;
+  metrics: Metrics;
+  elector?: LeaderElector;
+  ports: { metrics: number; health: number };
+  /** Resolves when the process should exit, with its code. */
+  finished: Promise<number>;
+  shutdown(): Promise<number>;
+}
+
+export async function startOperator(config: Config, log: Logger = pino({ level: config.logLevel, base: { component: 'booking-operator' } })): Promise<Operator> {
+  const client = KubeClient.fromDefault(config.kubeconfig);
+  const metrics = new Metrics();
+  client.onRequest = (verb, code) => metrics.restRequests.inc({ method: verb, code: String(code) });
+  const controller = new Controller(client, log, metrics, { namespaces: config.namespaces, concurrency: config.concurrency, resyncMs: config.resyncMs });
+  const events = new EventRecorder(client, log, { instance: config.identity });
+  const sdk = config.awsRegion ? await loadSdkProvider(config, log) : undefined;
+  const reconciler = new Reconciler({
+    client,
+    store: controller,
+    events,
+    metrics,
+    log,
+    dataServices: dataServicesFor({
+      ackLookup: (apiVersion, kind, ns, name) => controller.get(apiVersion, kind, ns, name) as { spec?: any; status?: any } | undefined,
+      readSecret: async (ns, name) => {
+        const s = await client.get({ apiVersion: 'v1', kind: 'Secret', name, namespace: ns });
+        return s ? Object.fromEntries(Object.entries((s.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])) : undefined;
+      },
+      sdk,
+    }),
+  });
+
+  let workersStarted = false;
+  const probes = { healthy: () => true, ready: () => controller.synced() };
+  const metricsSrv = await serve(config.metricsPort, probes, metrics.registry);
+  const healthSrv = config.healthPort === config.metricsPort && config.metricsPort !== 0 ? metricsSrv : await serve(config.healthPort, probes, metrics.registry);
+  await controller.startInformers();
+
+  let resolveFinished!: (code: number) => void;
+  const finished = new Promise<number>((r) => (resolveFinished = r));
+  let stopping = false;
+  const shutdown = async (code = 0): Promise<number> => {
+    if (stopping) return finished;
+    stopping = true;
+    log.info('shutting down');
+    elector?.stop();
+    await controller.stop(config.shutdownGraceMs);
+    await elector?.release();
+    metricsSrv.server.close();
+    healthSrv.server.close();
+    metrics.leader.set({ name: config.leaseName }, 0);
+    log.flush?.();
+    resolveFinished(code);
+    return finished;
+  };
+
+  const startWorkers = async () => {
+    await controller.waitForSync();
+    controller.startWorkers(reconciler);
+    workersStarted = true;
+    log.info({ concurrency: config.concurrency, namespaces: config.namespaces.length ? config.namespaces : 'all' }, 'controller started');
+  };
+
+  let elector: LeaderElector | undefined;
+  if (config.leaderElect) {
+    elector = new LeaderElector(client, log, { namespace: config.leaseNamespace, name: config.leaseName, identity: config.identity });
+    metrics.leader.set({ name: config.leaseName }, 0);
+    void (async () => {
+      if (!(await elector!.acquire())) return;
+      metrics.leader.set({ name: config.leaseName }, 1);
+      await startWorkers();
+      await elector!.hold();
+      if (!stopping) {
+        log.error('leadership lost; exiting');
+        await shutdown(1);
+      }
+    })();
+  } else {
+    await startWorkers();
+  }
+  void workersStarted;
+  return { controller, client, metrics, elector, ports: { metrics: metricsSrv.port, health: healthSrv.port }, finished, shutdown: () => shutdown(0) };
+}
+
+async function loadSdkProvider(config: Config, log: Logger) {
+  try {
+    const mod = await import('./aws/provider.ts');
+    return mod.createSdkProvider({ region: config.awsRegion!, endpoint: config.awsEndpoint, log });
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'AWS SDK provider unavailable');
+    return undefined;
+  }
+}
+
+/** `booking-operator run`. */
 export async function runOperator(): Promise<number> {
-  process.stderr.write('booking-operator run: the controller is not built yet\n');
-  return 1;
+  const config = configFromEnv();
+  const log: Logger = pino({ level: config.logLevel, base: { component: 'booking-operator', controller: CONTROLLER } });
+  const op = await startOperator(config, log);
+  const onSignal = (sig: string) => {
+    log.info({ signal: sig }, 'signal received');
+    void op.shutdown();
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  return op.finished;
 }

@@ -170,7 +170,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
         '--leader-elect=false',
         '--bind-address=127.0.0.1',
         '--secure-port=0',
-        '--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-route,-persistentvolume-binder,-attachdetach,-persistentvolume-expander',
+        '--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-route,-attachdetach,-persistentvolume-expander',
         `--service-account-private-key-file=${join(dir, 'sa.key')}`,
         '--use-service-account-credentials=false',
         '--concurrent-gc-syncs=5',
@@ -185,7 +185,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
         '--node-lease-duration-seconds=40',
       ]);
       const nodes = opts.nodes ?? 2;
-      const manifest = Array.from({ length: nodes }, (_, i) => nodeYaml(i)).join('---\n');
+      const manifest = [...Array.from({ length: nodes }, (_, i) => nodeYaml(i)), ...storageYaml(20)].join('---\n');
       execFileSync(join(bin, 'kubectl'), ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], { input: manifest, stdio: ['pipe', 'ignore', 'inherit'] });
       mark('controllers+kwok');
     }
@@ -240,6 +240,36 @@ status:
   allocatable: {cpu: "64", memory: 256Gi, pods: "250"}
   capacity: {cpu: "64", memory: 256Gi, pods: "250"}
 `;
+}
+
+/**
+ * A default StorageClass with pre-made volumes, so claims without a class bind as they would on
+ * a laptop cluster (there is no dynamic provisioner here).
+ */
+function storageYaml(volumes: number): string[] {
+  const sc = `apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: standard
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: Immediate
+reclaimPolicy: Retain
+`;
+  const pvs = Array.from(
+    { length: volumes },
+    (_, i) => `apiVersion: v1
+kind: PersistentVolume
+metadata: {name: rig-volume-${i}}
+spec:
+  storageClassName: standard
+  capacity: {storage: 10Gi}
+  accessModes: [ReadWriteOnce, ReadWriteMany]
+  persistentVolumeReclaimPolicy: Retain
+  hostPath: {path: /tmp/rig-volume-${i}}
+`,
+  );
+  return [sc, ...pvs];
 }
 
 /** Polls a URL until it answers 2xx; bounded by `timeoutMs`. TLS is the apiserver's self-signed cert. */

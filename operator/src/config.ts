@@ -1,0 +1,45 @@
+/** Operator settings from the environment (the chart sets them), with their defaults. */
+import { hostname } from 'node:os';
+
+export interface Config {
+  kubeconfig?: string;
+  namespaces: string[];
+  logLevel: string;
+  leaderElect: boolean;
+  leaseNamespace: string;
+  leaseName: string;
+  identity: string;
+  metricsPort: number;
+  healthPort: number;
+  concurrency: number;
+  resyncMs: number;
+  shutdownGraceMs: number;
+  awsRegion?: string;
+  awsEndpoint?: string;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
+  const int = (name: string, dflt: number) => {
+    const v = env[name];
+    if (v === undefined || v === '') return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${v}"`);
+    return n;
+  };
+  return {
+    kubeconfig: env.KUBECONFIG || undefined,
+    namespaces: (env.WATCH_NAMESPACES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    leaderElect: (env.LEADER_ELECT ?? 'true') !== 'false',
+    leaseNamespace: env.POD_NAMESPACE ?? 'default',
+    leaseName: env.LEASE_NAME ?? 'booking-operator',
+    identity: env.POD_NAME ?? `${hostname()}-${process.pid}`,
+    metricsPort: int('METRICS_PORT', 8080),
+    healthPort: int('HEALTH_PORT', 8081),
+    concurrency: int('MAX_CONCURRENT_RECONCILES', 4) || 1,
+    resyncMs: int('RESYNC_SECONDS', 600) * 1000,
+    shutdownGraceMs: int('SHUTDOWN_GRACE_SECONDS', 25) * 1000,
+    awsRegion: env.AWS_REGION || undefined,
+    awsEndpoint: env.AWS_ENDPOINT_URL || undefined,
+  };
+}

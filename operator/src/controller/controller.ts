@@ -1,0 +1,242 @@
+/**
+ * The BookingPlatform controller: informers feed a work queue keyed by namespace/name; workers
+ * run the reconciler with bounded concurrency; outcomes map onto queue behaviour here and only
+ * here. A periodic resync re-queues every platform.
+ */
+import type { Logger } from 'pino';
+import { API_VERSION, KIND } from '../api/schema.ts';
+import type { KubeClient, Obj } from '../kube/client.ts';
+import { Informer } from '../kube/informer.ts';
+import { MANAGED_BY, PLATFORM_LABEL } from '../render/names.ts';
+import { OWNED_KINDS, type WatchedKind } from './kinds.ts';
+import { CONTROLLER, type Metrics } from './metrics.ts';
+import type { Outcome } from './outcome.ts';
+import { WorkQueue } from './queue.ts';
+import type { Reconciler, Store } from './reconciler.ts';
+
+export interface ControllerOptions {
+  /** Namespaces to watch; empty: all. */
+  namespaces: string[];
+  concurrency: number;
+  resyncMs: number;
+  watchTimeoutSeconds?: number;
+}
+
+export class Controller implements Store {
+  readonly queue: WorkQueue;
+  private readonly client: KubeClient;
+  private readonly log: Logger;
+  private readonly metrics: Metrics;
+  private readonly opts: ControllerOptions;
+  private readonly platforms: Informer[] = [];
+  private readonly ownedInformers = new Map<string, Informer[]>();
+  private reconciler?: Reconciler;
+  private workers: Promise<void>[] = [];
+  private resyncTimer?: NodeJS.Timeout;
+  private informerRuns: Promise<void>[] = [];
+
+  constructor(client: KubeClient, log: Logger, metrics: Metrics, opts: ControllerOptions) {
+    this.client = client;
+    this.log = log;
+    this.metrics = metrics;
+    this.opts = opts;
+    this.queue = new WorkQueue({ metrics: metrics.queueMetrics() });
+  }
+
+  /** Starts the informers (a standby replica keeps warm caches too). */
+  async startInformers(): Promise<void> {
+    const scopes = this.opts.namespaces.length ? this.opts.namespaces : [undefined];
+    for (const ns of scopes) {
+      const inf = new Informer(this.client, this.log, { apiVersion: API_VERSION, kind: KIND, namespace: ns, watchTimeoutSeconds: this.opts.watchTimeoutSeconds });
+      inf.on((event, obj, old) => {
+        if (event === 'update' && old && !platformChanged(old, obj)) return;
+        this.enqueue(obj.metadata.namespace!, obj.metadata.name);
+      });
+      this.platforms.push(inf);
+    }
+    for (const k of OWNED_KINDS) {
+      if (k.optional && !(await this.client.serves(k.apiVersion, k.kind))) {
+        this.log.info({ kind: k.kind, apiVersion: k.apiVersion }, 'kind not served; not watching it (ACK not installed?)');
+        continue;
+      }
+      const list = (k.clusterScoped ? [undefined] : scopes).map((ns) => {
+        const inf = new Informer(this.client, this.log, {
+          apiVersion: k.apiVersion,
+          kind: k.kind,
+          namespace: ns,
+          labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY}`,
+          watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
+        });
+        inf.on((_e, obj) => {
+          const owner = ownerKey(obj, k);
+          if (owner) this.enqueue(owner[0], owner[1]);
+        });
+        return inf;
+      });
+      this.ownedInformers.set(kindKey(k.apiVersion, k.kind), list);
+    }
+    this.informerRuns = this.allInformers().map((i) => i.run());
+  }
+
+  synced(): boolean {
+    return this.allInformers().every((i) => i.hasSynced());
+  }
+
+  async waitForSync(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.synced()) {
+      if (Date.now() > deadline) throw new Error('informer caches did not sync');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Starts the workers (only the leader does). */
+  startWorkers(reconciler: Reconciler): void {
+    this.reconciler = reconciler;
+    this.metrics.maxConcurrent.set({ controller: CONTROLLER }, this.opts.concurrency);
+    for (let i = 0; i < this.opts.concurrency; i++) this.workers.push(this.worker());
+    for (const p of this.platformObjects()) this.enqueue(p.metadata.namespace!, p.metadata.name);
+    this.resyncTimer = setInterval(() => {
+      for (const p of this.platformObjects()) this.enqueue(p.metadata.namespace!, p.metadata.name);
+    }, this.opts.resyncMs);
+    this.resyncTimer.unref();
+  }
+
+  /** Stops taking work, waits up to `graceMs` for in-flight reconciles, stops the watches. */
+  async stop(graceMs: number): Promise<void> {
+    clearInterval(this.resyncTimer);
+    this.queue.shutDown();
+    const drained = Promise.all(this.workers);
+    await Promise.race([drained, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    for (const i of this.allInformers()) i.stop();
+    await Promise.race([Promise.all(this.informerRuns), new Promise((r) => setTimeout(r, 2000).unref())]);
+  }
+
+  enqueue(namespace: string, name: string): void {
+    this.queue.add(`${namespace}/${name}`);
+  }
+
+  // Store ----------------------------------------------------------------------------------
+
+  platform(namespace: string, name: string): Obj | undefined {
+    for (const i of this.platforms) {
+      const o = i.get(namespace, name);
+      if (o) return o;
+    }
+    return undefined;
+  }
+
+  get(apiVersion: string, kind: string, namespace: string | undefined, name: string): Obj | undefined {
+    for (const i of this.ownedInformers.get(kindKey(apiVersion, kind)) ?? []) {
+      const o = i.get(namespace, name);
+      if (o) return o;
+    }
+    return undefined;
+  }
+
+  owned(platform: Obj): Obj[] {
+    const uid = platform.metadata.uid;
+    const out: Obj[] = [];
+    for (const informers of this.ownedInformers.values()) {
+      for (const i of informers) {
+        for (const o of i.list()) {
+          const controllerRef = o.metadata.ownerReferences?.find((r) => r.controller);
+          if (controllerRef ? controllerRef.uid === uid : isClusterScopedOwnedBy(o, platform)) out.push(o);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Restarts of all list/watch loops (exposed as a metric and in tests). */
+  informerRestarts(): number {
+    let n = 0;
+    for (const [k, list] of this.ownedInformers) {
+      const r = list.reduce((a, i) => a + i.restarts, 0);
+      this.metrics.informerRestarts.set({ kind: k.split('/').at(-1)! }, r);
+      n += r;
+    }
+    return n + this.platforms.reduce((a, i) => a + i.restarts, 0);
+  }
+
+  private platformObjects(): Obj[] {
+    return this.platforms.flatMap((i) => i.list());
+  }
+
+  private allInformers(): Informer[] {
+    return [...this.platforms, ...[...this.ownedInformers.values()].flat()];
+  }
+
+  private async worker(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      this.metrics.activeWorkers.inc({ controller: CONTROLLER });
+      const end = this.metrics.reconcileTime.startTimer({ controller: CONTROLLER });
+      let outcome: Outcome;
+      try {
+        outcome = await this.reconciler!.reconcile(key);
+      } catch (err) {
+        outcome = { type: 'retry', error: err as Error };
+      }
+      end();
+      this.metrics.activeWorkers.dec({ controller: CONTROLLER });
+      this.handle(key, outcome);
+      this.queue.done(key);
+    }
+  }
+
+  /** The one place outcomes become queue behaviour. */
+  private handle(key: string, outcome: Outcome): void {
+    switch (outcome.type) {
+      case 'done':
+        this.metrics.reconcileTotal.inc({ controller: CONTROLLER, result: 'success' });
+        this.queue.forget(key);
+        break;
+      case 'requeue':
+        this.metrics.reconcileTotal.inc({ controller: CONTROLLER, result: 'requeue_after' });
+        this.queue.forget(key);
+        this.queue.addAfter(key, outcome.afterMs);
+        break;
+      case 'retry': {
+        this.metrics.reconcileTotal.inc({ controller: CONTROLLER, result: 'error' });
+        this.metrics.reconcileErrors.inc({ controller: CONTROLLER });
+        const delay = this.queue.addRateLimited(key);
+        this.log.warn({ platform: key, err: outcome.error.message, retryInMs: delay }, 'reconcile failed; retrying');
+        break;
+      }
+      case 'terminal':
+        this.metrics.reconcileTotal.inc({ controller: CONTROLLER, result: 'success' });
+        this.queue.forget(key);
+        break;
+    }
+  }
+}
+
+function kindKey(apiVersion: string, kind: string): string {
+  return `${apiVersion}/${kind}`;
+}
+
+/** The platform key an owned object belongs to. */
+function ownerKey(obj: Obj, k: WatchedKind): [string, string] | undefined {
+  const ref = obj.metadata.ownerReferences?.find((r) => r.controller && r.kind === KIND);
+  if (ref && obj.metadata.namespace) return [obj.metadata.namespace, ref.name];
+  const name = obj.metadata.labels?.[PLATFORM_LABEL];
+  const ns = k.clusterScoped ? (obj.spec?.claimRef?.namespace as string | undefined) : obj.metadata.namespace;
+  return name && ns ? [ns, name] : undefined;
+}
+
+/** PersistentVolumes: our label and a claim in the platform's namespace. */
+function isClusterScopedOwnedBy(o: Obj, platform: Obj): boolean {
+  return !o.metadata.namespace && o.metadata.labels?.[PLATFORM_LABEL] === platform.metadata.name && o.spec?.claimRef?.namespace === platform.metadata.namespace;
+}
+
+/** Spec, deletion or metadata the reconciler reads changed (not just our own status write). */
+function platformChanged(old: Obj, obj: Obj): boolean {
+  return (
+    old.metadata.generation !== obj.metadata.generation ||
+    Boolean(old.metadata.deletionTimestamp) !== Boolean(obj.metadata.deletionTimestamp) ||
+    JSON.stringify(old.metadata.annotations ?? {}) !== JSON.stringify(obj.metadata.annotations ?? {}) ||
+    JSON.stringify(old.metadata.finalizers ?? []) !== JSON.stringify(obj.metadata.finalizers ?? [])
+  );
+}

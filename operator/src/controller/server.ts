@@ -1,0 +1,43 @@
+/** /healthz, /readyz and /metrics over plain HTTP (metrics and probes may share a port). */
+import { createServer, type Server } from 'node:http';
+import type { Registry } from 'prom-client';
+
+export interface Probes {
+  healthy(): boolean;
+  ready(): boolean;
+}
+
+export function serve(port: number, probes: Probes, registry: Registry | undefined): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz' || path === '/livez') return answer(res, probes.healthy());
+    if (path === '/readyz') return answer(res, probes.ready());
+    if (path === '/metrics' && registry) {
+      registry
+        .metrics()
+        .then((text) => {
+          res.writeHead(200, { 'content-type': registry.contentType });
+          res.end(text);
+        })
+        .catch((err) => {
+          res.writeHead(500);
+          res.end(String(err));
+        });
+      return;
+    }
+    res.writeHead(404);
+    res.end('not found\n');
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => {
+      const addr = server.address();
+      resolve({ server, port: typeof addr === 'object' && addr ? addr.port : port });
+    });
+  });
+}
+
+function answer(res: import('node:http').ServerResponse, ok: boolean): void {
+  res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' });
+  res.end(ok ? 'ok\n' : 'not ready\n');
+}

@@ -1,0 +1,121 @@
+/**
+ * The platform's status as a pure function of what was observed. Conditions follow Kubernetes
+ * conventions and kstatus (Ready, Reconciling, Stalled) so kubectl wait, Argo CD and Flux read
+ * them without help; each names the blocking part and quotes its own reason. `Ready` is true
+ * only when every Deployment is available and every data service is usable.
+ */
+import type { FieldError } from '../api/platform.ts';
+import type { BookingPlatform, BookingPlatformStatus, ComponentStatus, Condition } from '../api/types.generated.ts';
+import type { DataObservation, ServiceName, ServiceState } from '../data/types.ts';
+import { endpoints } from '../render/ingress.ts';
+
+export interface WorkloadObservation {
+  /** Deployment name. */
+  name: string;
+  /** The live Deployment (undefined: not created yet). */
+  live?: { metadata?: { generation?: number }; spec?: { replicas?: number }; status?: any };
+  /** Why it was not applied yet (e.g. waiting for the database). */
+  heldBack?: string;
+}
+
+export interface Observed {
+  generation: number;
+  invalid?: FieldError[];
+  paused?: boolean;
+  deleting?: string;
+  data?: DataObservation;
+  wanted: ServiceName[];
+  workloads: WorkloadObservation[];
+  /** A failed apply/prune this pass (transient). */
+  error?: string;
+}
+
+const SERVICE_CONDITION: Record<ServiceName, string> = { database: 'DatabaseReady', cache: 'CacheReady', fileSystem: 'FileSystemReady', uploads: 'UploadsReady' };
+
+type Cond = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
+const cond = (type: string, ok: boolean, reason: string, message: string): Cond => ({ type, status: ok ? 'True' : 'False', reason, message });
+
+/** Whether a Deployment has fully rolled out and is available (kubectl rollout status's rules). */
+export function deploymentState(w: WorkloadObservation): { ready: boolean; message: string } {
+  if (w.heldBack) return { ready: false, message: `${w.name}: ${w.heldBack}` };
+  const d = w.live;
+  if (!d) return { ready: false, message: `${w.name}: not created yet` };
+  const st = d.status ?? {};
+  const want = d.spec?.replicas ?? 1;
+  if ((st.observedGeneration ?? 0) < (d.metadata?.generation ?? 0)) return { ready: false, message: `${w.name}: rollout not observed yet` };
+  const progressing = (st.conditions ?? []).find((c: any) => c.type === 'Progressing');
+  if (progressing?.reason === 'ProgressDeadlineExceeded') return { ready: false, message: `${w.name}: ${progressing.message}` };
+  if ((st.updatedReplicas ?? 0) < want) return { ready: false, message: `${w.name}: ${st.updatedReplicas ?? 0} of ${want} replicas updated` };
+  if ((st.replicas ?? 0) > (st.updatedReplicas ?? 0)) return { ready: false, message: `${w.name}: ${(st.replicas ?? 0) - (st.updatedReplicas ?? 0)} old replicas pending termination` };
+  if ((st.availableReplicas ?? 0) < want) {
+    const available = (st.conditions ?? []).find((c: any) => c.type === 'Available');
+    return { ready: false, message: `${w.name}: ${st.unavailableReplicas ?? want - (st.availableReplicas ?? 0)} of ${want} replicas unavailable${available?.message ? ` (${available.message})` : ''}` };
+  }
+  return { ready: true, message: `${w.name}: ${st.availableReplicas ?? 0} of ${want} available` };
+}
+
+export function computeStatus(p: BookingPlatform, o: Observed, previous: BookingPlatformStatus | undefined, now: string): BookingPlatformStatus {
+  const conds: Cond[] = [];
+  const components: ComponentStatus[] = [];
+  let phase: NonNullable<BookingPlatformStatus['phase']>;
+
+  if (o.invalid?.length) {
+    const msg = o.invalid.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ');
+    conds.push(cond('Ready', false, 'InvalidSpec', msg), cond('Reconciling', false, 'InvalidSpec', 'waiting for a valid spec'), cond('Stalled', true, 'InvalidSpec', msg));
+    phase = 'Failed';
+  } else {
+    const services = o.wanted.map((s) => ({ name: s, state: o.data?.[s] ?? ({ ready: false, reason: 'Pending', message: 'not observed yet' } as ServiceState) }));
+    for (const { name, state } of services) {
+      conds.push(cond(SERVICE_CONDITION[name], state.ready, state.reason, state.message));
+      components.push({ name, kind: name === 'uploads' ? 'Bucket' : name === 'fileSystem' ? 'FileSystem' : name === 'cache' ? 'ReplicationGroup' : 'Database', ready: state.ready, ...(state.ready ? {} : { message: state.message }) });
+    }
+    for (const s of ['database', 'cache', 'fileSystem'] as const) {
+      if (!o.wanted.includes(s)) conds.push(cond(SERVICE_CONDITION[s], true, 'NotRequired', `the platform has no ${s}`));
+    }
+    const workloadStates = o.workloads.map((w) => ({ w, s: deploymentState(w) }));
+    for (const { w, s } of workloadStates) components.push({ name: w.name, kind: 'Deployment', ready: s.ready, ...(s.ready ? {} : { message: s.message }) });
+    const blockedWorkload = workloadStates.find(({ s }) => !s.ready);
+    const heldBack = workloadStates.find(({ w }) => w.heldBack);
+    conds.push(
+      blockedWorkload
+        ? cond('WorkloadsReady', false, heldBack ? 'WaitingForDataServices' : 'RollingOut', blockedWorkload.s.message)
+        : cond('WorkloadsReady', true, 'Available', `${o.workloads.length} Deployments available`),
+    );
+    const terminal = services.find(({ state }) => state.terminal);
+    const blockedService = services.find(({ state }) => !state.ready);
+    const ready = !blockedService && !blockedWorkload && !o.error && !o.paused && !o.deleting;
+    const stalledMsg = terminal ? `${terminal.name}: ${terminal.state.message}` : undefined;
+
+    if (o.deleting) {
+      conds.unshift(cond('Ready', false, 'Deleting', o.deleting), cond('Reconciling', true, 'Deleting', o.deleting), cond('Stalled', false, 'Deleting', o.deleting));
+      phase = 'Deleting';
+    } else if (o.paused) {
+      conds.unshift(cond('Ready', false, 'Paused', 'spec.paused is true: the operator makes no changes'), cond('Reconciling', false, 'Paused', 'paused'), cond('Stalled', false, 'Paused', 'paused'));
+      phase = 'Paused';
+    } else if (ready) {
+      conds.unshift(cond('Ready', true, 'Available', 'all data services usable and all Deployments available'), cond('Reconciling', false, 'Available', 'up to date'), cond('Stalled', false, 'Available', 'up to date'));
+      phase = 'Ready';
+    } else {
+      const why = o.error
+        ? { reason: 'ApplyFailed', message: o.error }
+        : blockedService
+          ? { reason: `${SERVICE_CONDITION[blockedService.name].replace('Ready', '')}NotReady`, message: `${blockedService.name}: ${blockedService.state.message}` }
+          : { reason: 'WorkloadsNotReady', message: blockedWorkload!.s.message };
+      conds.unshift(cond('Ready', false, why.reason, why.message), cond('Reconciling', !terminal, terminal ? 'Stalled' : why.reason, terminal ? 'stalled' : why.message), cond('Stalled', Boolean(terminal), terminal ? 'Terminal' : 'Progressing', stalledMsg ?? 'making progress'));
+      phase = terminal ? 'Failed' : blockedService ? 'Provisioning' : previous?.phase === 'Ready' || previous?.phase === 'Degraded' ? 'Degraded' : 'Pending';
+    }
+  }
+
+  const conditions: Condition[] = conds.map((c) => {
+    const prev = previous?.conditions?.find((x) => x.type === c.type);
+    return { ...c, observedGeneration: o.generation, lastTransitionTime: prev && prev.status === c.status ? prev.lastTransitionTime : now };
+  });
+  const eps = endpoints(p);
+  return {
+    observedGeneration: o.generation,
+    phase,
+    conditions,
+    ...(Object.keys(eps).length ? { endpoints: eps } : {}),
+    ...(components.length ? { components } : {}),
+  };
+}

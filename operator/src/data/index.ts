@@ -1,0 +1,30 @@
+/** Picks the data-service provider for a platform's `provisioner`. */
+import type { BookingPlatform } from '../api/types.generated.ts';
+import { AckDataServices, type AckLookup } from './ack.ts';
+import { ExternalDataServices, type SecretReader } from './external.ts';
+import { notReady, wantedServices, type DataObservation, type DataServices } from './types.ts';
+
+export interface ProviderDeps {
+  ackLookup: AckLookup;
+  readSecret: SecretReader;
+  /** The AWS SDK provider, when the operator was started with AWS access. */
+  sdk?: DataServices;
+}
+
+export function dataServicesFor(deps: ProviderDeps): (p: BookingPlatform) => DataServices {
+  const ack = new AckDataServices(deps.ackLookup);
+  const external = new ExternalDataServices(deps.readSecret);
+  return (p) => (p.spec.provisioner === 'ack' ? ack : p.spec.provisioner === 'external' ? external : (deps.sdk ?? unavailable));
+}
+
+/** Stands in for the sdk provider when the operator has no AWS access configured. */
+const unavailable: DataServices = {
+  async observe(p: BookingPlatform): Promise<DataObservation> {
+    const o: DataObservation = {};
+    for (const s of wantedServices(p)) o[s] = notReady('ProvisionerUnavailable', 'provisioner sdk needs AWS access: start the operator with AWS_REGION (and credentials)', true);
+    return o;
+  },
+  async finalize() {
+    return { done: true, message: 'no AWS access: nothing to clean up' };
+  },
+};

@@ -1,0 +1,206 @@
+/**
+ * A list+watch cache of one kind that does not give up.
+ *
+ * client-node's informer stops for good on some errors and can stall silently; this one runs a
+ * loop: list (replacing the cache and emitting the differences), then watch from the list's
+ * resourceVersion with bookmarks, re-watching after a normal close and relisting on 410 Gone.
+ * Errors back off exponentially (capped); a watchdog aborts a watch that has been silent for
+ * longer than the server's own timeout, so a stalled connection is noticed and replaced.
+ */
+import type { Logger } from 'pino';
+import { KubeError, type KubeClient, type Obj } from './client.ts';
+
+export type InformerEvent = 'add' | 'update' | 'delete';
+
+export interface InformerOptions {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  labelSelector?: string;
+  /** Seconds the server keeps one watch open (it closes it after, and we re-watch). */
+  watchTimeoutSeconds?: number;
+  /** Silence longer than this (ms) aborts the watch. Default: watch timeout + 30 s. */
+  watchdogMs?: number;
+  maxBackoffMs?: number;
+}
+
+export class Informer {
+  readonly opts: InformerOptions;
+  private readonly client: KubeClient;
+  private readonly log: Logger;
+  private readonly cache = new Map<string, Obj>();
+  private readonly handlers: Array<(event: InformerEvent, obj: Obj, old?: Obj) => void> = [];
+  private stopped = false;
+  private synced = false;
+  private abort?: AbortController;
+  private wake?: () => void;
+  /** Last time anything arrived (for health). */
+  lastActivity = Date.now();
+  restarts = 0;
+
+  constructor(client: KubeClient, log: Logger, opts: InformerOptions) {
+    this.client = client;
+    this.opts = opts;
+    this.log = log.child({ informer: opts.kind });
+  }
+
+  on(handler: (event: InformerEvent, obj: Obj, old?: Obj) => void): void {
+    this.handlers.push(handler);
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  get(namespace: string | undefined, name: string): Obj | undefined {
+    return this.cache.get(key(namespace, name));
+  }
+
+  list(filter?: (o: Obj) => boolean): Obj[] {
+    const all = [...this.cache.values()];
+    return filter ? all.filter(filter) : all;
+  }
+
+  /** Runs until stop(); resolves then. */
+  async run(): Promise<void> {
+    let backoff = 500;
+    const max = this.opts.maxBackoffMs ?? 30_000;
+    while (!this.stopped) {
+      try {
+        const rv = await this.relist();
+        backoff = 500;
+        await this.watchFrom(rv);
+      } catch (err) {
+        if (this.stopped) break;
+        this.restarts++;
+        this.log.warn({ err: message(err), backoffMs: backoff }, 'list/watch failed; retrying');
+        await this.sleep(backoff * (0.5 + Math.random() / 2));
+        backoff = Math.min(backoff * 2, max);
+      }
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.abort?.abort();
+    this.wake?.();
+  }
+
+  private async relist(): Promise<string> {
+    const { items, resourceVersion } = await this.client.list(this.opts.apiVersion, this.opts.kind, { namespace: this.opts.namespace, labelSelector: this.opts.labelSelector });
+    const seen = new Set<string>();
+    for (const o of items) {
+      const k = key(o.metadata.namespace, o.metadata.name);
+      seen.add(k);
+      this.upsert(k, o);
+    }
+    for (const [k, o] of [...this.cache]) {
+      if (!seen.has(k)) {
+        this.cache.delete(k);
+        this.emit('delete', o);
+      }
+    }
+    this.synced = true;
+    this.lastActivity = Date.now();
+    return resourceVersion;
+  }
+
+  /** Watches from `rv` until a watch fails; re-watches after normal closes. Throws to relist. */
+  private async watchFrom(rv: string): Promise<void> {
+    const path = await this.client.collectionPath(this.opts.apiVersion, this.opts.kind, this.opts.namespace);
+    const timeout = this.opts.watchTimeoutSeconds ?? 300;
+    const watchdogMs = this.opts.watchdogMs ?? (timeout + 30) * 1000;
+    let resourceVersion = rv;
+    while (!this.stopped) {
+      const ended = await new Promise<{ err?: unknown; gone?: boolean }>((resolve) => {
+        let settled = false;
+        const finish = (r: { err?: unknown; gone?: boolean }) => {
+          if (settled) return;
+          settled = true;
+          clearInterval(watchdog);
+          resolve(r);
+        };
+        const watchdog = setInterval(() => {
+          if (Date.now() - this.lastActivity > watchdogMs) {
+            this.log.warn({ silentMs: Date.now() - this.lastActivity }, 'watch silent for too long; restarting');
+            this.abort?.abort();
+            finish({ err: new Error('watchdog: watch stalled') });
+          }
+        }, Math.min(watchdogMs, 5000));
+        this.client
+          .watch(
+            path,
+            { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: timeout, labelSelector: this.opts.labelSelector },
+            (e) => {
+              this.lastActivity = Date.now();
+              if (e.type === 'ERROR') {
+                const code = e.object?.code;
+                finish(code === 410 ? { gone: true } : { err: new KubeError(e.object?.message ?? 'watch error', code ?? 0) });
+                this.abort?.abort();
+                return;
+              }
+              const newRv = e.object?.metadata?.resourceVersion;
+              if (newRv) resourceVersion = newRv;
+              if (e.type === 'BOOKMARK') return;
+              const o = e.object as Obj;
+              const k = key(o.metadata.namespace, o.metadata.name);
+              if (e.type === 'DELETED') {
+                const old = this.cache.get(k);
+                this.cache.delete(k);
+                this.emit('delete', old ?? o);
+              } else {
+                this.upsert(k, { apiVersion: this.opts.apiVersion, kind: this.opts.kind, ...o });
+              }
+            },
+            (err) => finish(err && !this.stopped ? { err, gone: (err as { code?: number }).code === 410 } : {}),
+          )
+          .then((ctrl) => {
+            this.abort = ctrl;
+            if (settled) ctrl.abort();
+          })
+          .catch((err) => finish({ err }));
+      });
+      if (this.stopped) return;
+      if (ended.gone) {
+        this.log.info('watch expired (410 Gone); relisting');
+        throw new Error('410 Gone');
+      }
+      if (ended.err) throw ended.err;
+    }
+  }
+
+  private upsert(k: string, o: Obj): void {
+    const old = this.cache.get(k);
+    this.cache.set(k, o);
+    if (!old) this.emit('add', o);
+    else if (old.metadata.resourceVersion !== o.metadata.resourceVersion) this.emit('update', o, old);
+  }
+
+  private emit(event: InformerEvent, obj: Obj, old?: Obj): void {
+    for (const h of this.handlers) {
+      try {
+        h(event, obj, old);
+      } catch (err) {
+        this.log.error({ err: message(err) }, 'informer handler failed');
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+}
+
+function key(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+export function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
