@@ -53,6 +53,19 @@ export function contains(live: unknown, want: unknown): boolean {
   return live === want;
 }
 
+/** The first field path where `live` lacks a value of `want` (for drift logs); undefined if none. */
+export function firstDifference(live: unknown, want: unknown, path = ''): string | undefined {
+  if (contains(live, want)) return undefined;
+  if (want && typeof want === 'object' && live && typeof live === 'object' && !isEmpty(want)) {
+    if (Array.isArray(want) && (!Array.isArray(live) || live.length !== want.length)) return `${path} (length)`;
+    for (const [k, v] of Object.entries(want)) {
+      const d = firstDifference((live as Record<string, unknown>)[k], v, Array.isArray(want) ? `${path}[${k}]` : `${path}.${k}`);
+      if (d !== undefined) return d;
+    }
+  }
+  return path || '.';
+}
+
 function isEmpty(v: unknown): boolean {
   return v === '' || (Array.isArray(v) && v.length === 0) || (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0);
 }

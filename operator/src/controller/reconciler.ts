@@ -12,7 +12,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { parsePlatform } from '../api/platform.ts';
-import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../api/schema.ts';
+import { deepEqual } from '../api/schema-dsl.ts';
+import { API_VERSION, KIND } from '../api/schema.ts';
 import type { BookingPlatform, BookingPlatformStatus } from '../api/types.generated.ts';
 import { connectionData, connectionHash } from '../data/connection.ts';
 import { wantedServices, type DataObservation, type DataServices } from '../data/types.ts';
@@ -21,7 +22,7 @@ import { platformHasConnection } from '../render/connection.ts';
 import { renderPlatform, type KubeObject } from '../render/index.ts';
 import { connectionSecretName, databaseMasterSecretName, labels } from '../render/names.ts';
 import { usesEfs } from '../render/whatsapp.ts';
-import { objectKey, prepare, verdict, type Owner } from './apply.ts';
+import { firstDifference, objectKey, prepare, verdict, type Owner } from './apply.ts';
 import type { EventRecorder } from './events.ts';
 import type { Metrics } from './metrics.ts';
 import { done, requeue, retry, terminal, type Outcome } from './outcome.ts';
@@ -105,6 +106,8 @@ export class Reconciler {
       // 8. apply
       const keep = new Set(desired.map(objectKey));
       if (password !== undefined) keep.add(objectKey({ kind: 'Secret', metadata: { namespace, name: databaseMasterSecretName(p) } }));
+      // a service that stops being usable leaves the running workloads and their Secret alone
+      if (platformHasConnection(p)) keep.add(objectKey({ kind: 'Secret', metadata: { namespace, name: connectionSecretName(p) } }));
       let error: string | undefined;
       for (const obj of desired) {
         if (holds.has(objectKey(obj))) continue;
@@ -156,9 +159,9 @@ export class Reconciler {
     if (v === 'drift') {
       this.d.metrics.drift.inc({ kind: obj.kind });
       this.d.events.normal(platform, 'DriftCorrected', `restored ${obj.kind} ${obj.metadata.name}`);
-      log.info({ kind: obj.kind, name: obj.metadata.name }, 'drift corrected');
-    } else if (v === 'create' && live === undefined) {
-      log.debug({ kind: obj.kind, name: obj.metadata.name }, 'created');
+      log.info({ kind: obj.kind, name: obj.metadata.name, field: firstDifference(live, obj) }, 'drift corrected');
+    } else {
+      log.debug({ kind: obj.kind, name: obj.metadata.name, verdict: v }, 'applied');
     }
   }
 
@@ -216,8 +219,9 @@ export class Reconciler {
   private async writeStatus(raw: Obj, status: BookingPlatformStatus): Promise<void> {
     const [ns, name] = [raw.metadata.namespace!, raw.metadata.name];
     this.d.metrics.setPlatformConditions(ns, name, status.conditions ?? []);
-    if (JSON.stringify(raw.status ?? {}) === JSON.stringify(status)) return;
-    await this.d.client.applyStatus(GROUP, VERSION, PLURAL, { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace: ns }, status });
+    if (deepEqual(raw.status ?? {}, status)) return;
+    this.d.log.debug({ platform: `${ns}/${name}`, phase: status.phase }, 'status written');
+    await this.d.client.applyStatus({ apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace: ns }, status });
   }
 
   private recordTransitions(raw: Obj, before: BookingPlatformStatus | undefined, after: BookingPlatformStatus): void {

@@ -4,16 +4,16 @@
  * apiserver and reasoned about without client-node's API surface.
  *
  * Every request is counted by verb (the no-op reconcile test and the benchmarks read the counts).
+ *
+ * Bodies travel as plain JSON. client-node's typed ObjectSerializer is deliberately not used for
+ * objects: it renames and drops fields it does not model (a NetworkPolicy's `from` became `_from`
+ * and was lost, opening the policy to all ingress), and it turns timestamps into Dates. client-node
+ * still provides configuration, authentication and watches; one keep-alive agent serves every
+ * request.
  */
-import {
-  CustomObjectsApi,
-  KubeConfig,
-  KubernetesObjectApi,
-  PatchStrategy,
-  Watch,
-  setHeaderOptions,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
+import { KubeConfig, Watch, type KubernetesObject } from '@kubernetes/client-node';
+import { Agent, request, type RequestOptions } from 'node:https';
+import { request as httpRequest } from 'node:http';
 import { FIELD_MANAGER } from '../render/names.ts';
 
 export interface ObjectRef {
@@ -46,18 +46,23 @@ export interface RequestCounts {
 
 export class KubeClient {
   readonly kc: KubeConfig;
-  private readonly objects: KubernetesObjectApi;
-  private readonly custom: CustomObjectsApi;
   private readonly watcher: Watch;
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  private readonly server: URL;
   readonly counts: RequestCounts = { read: 0, write: 0, watch: 0 };
   /** Called after every request (metrics hook): verb and HTTP code. */
   onRequest: (verb: string, code: number) => void = () => {};
+  private readonly discovery = new Map<string, Map<string, { name: string; namespaced: boolean }>>();
 
   constructor(kc: KubeConfig) {
     this.kc = kc;
-    this.objects = KubernetesObjectApi.makeApiClient(kc);
-    this.custom = kc.makeApiClient(CustomObjectsApi);
     this.watcher = new Watch(kc);
+    // client-node aborts a watch after 30 s without data; our informers run their own watchdog
+    // sized to the server-side watch timeout, so give client-node's a bound above it
+    (this.watcher as unknown as { requestTimeoutMs: number }).requestTimeoutMs = 360_000;
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    this.server = new URL(cluster.server);
   }
 
   static fromDefault(kubeconfig?: string): KubeClient {
@@ -69,7 +74,7 @@ export class KubeClient {
 
   async get(ref: ObjectRef): Promise<Obj | undefined> {
     try {
-      return (await this.call('get', () => this.objects.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } }))) as Obj;
+      return await this.send<Obj>('get', 'GET', await this.objectPath(ref));
     } catch (err) {
       if (err instanceof KubeError && err.code === 404) return undefined;
       throw err;
@@ -77,48 +82,38 @@ export class KubeClient {
   }
 
   async list(apiVersion: string, kind: string, opts: { namespace?: string; labelSelector?: string } = {}): Promise<{ items: Obj[]; resourceVersion: string }> {
-    const res = await this.call('list', () => this.objects.list(apiVersion, kind, opts.namespace, undefined, undefined, undefined, undefined, opts.labelSelector));
-    return { items: (res.items ?? []).map((o) => ({ apiVersion, kind, ...o }) as Obj), resourceVersion: res.metadata?.resourceVersion ?? '' };
+    const query = opts.labelSelector ? `?labelSelector=${encodeURIComponent(opts.labelSelector)}` : '';
+    const res = await this.send<{ items?: Obj[]; metadata?: { resourceVersion?: string } }>('list', 'GET', (await this.collectionPath(apiVersion, kind, opts.namespace)) + query);
+    return { items: (res.items ?? []).map((o) => ({ ...o, apiVersion, kind })), resourceVersion: res.metadata?.resourceVersion ?? '' };
   }
 
   /** Server-side apply with the operator's field manager, taking ownership from others (force). */
   async apply<T extends Obj>(obj: T): Promise<T> {
-    return (await this.call('apply', () => this.objects.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply))) as T;
+    const path = `${await this.objectPath(refOf(obj))}?fieldManager=${FIELD_MANAGER}&force=true`;
+    return this.send<T>('apply', 'PATCH', path, obj, 'application/apply-patch+yaml');
   }
 
-  /** Server-side apply of the status subresource of a custom resource. */
-  async applyStatus(group: string, version: string, plural: string, obj: { apiVersion: string; kind: string; metadata: { name: string; namespace: string }; status: unknown }): Promise<void> {
-    await this.call('apply-status', () =>
-      this.custom.patchNamespacedCustomObjectStatus(
-        { group, version, namespace: obj.metadata.namespace, plural, name: obj.metadata.name, body: obj, fieldManager: FIELD_MANAGER, force: true },
-        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-      ),
-    );
+  /** Server-side apply of the status subresource. */
+  async applyStatus(obj: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; status: unknown }): Promise<void> {
+    const path = `${await this.objectPath(refOf(obj))}/status?fieldManager=${FIELD_MANAGER}&force=true`;
+    await this.send('apply-status', 'PATCH', path, obj, 'application/apply-patch+yaml');
   }
 
   async create<T extends Obj>(obj: T): Promise<T> {
-    return (await this.call('create', () => this.objects.create(obj, undefined, undefined, FIELD_MANAGER))) as T;
+    const path = `${await this.collectionPath(obj.apiVersion!, obj.kind!, obj.metadata.namespace)}?fieldManager=${FIELD_MANAGER}`;
+    return this.send<T>('create', 'POST', path, obj);
   }
 
   /** Replace with optimistic concurrency (metadata.resourceVersion must be current). */
   async replace<T extends Obj>(obj: T): Promise<T> {
-    return (await this.call('replace', () => this.objects.replace(obj, undefined, undefined, FIELD_MANAGER))) as T;
+    return this.send<T>('replace', 'PUT', `${await this.objectPath(refOf(obj))}?fieldManager=${FIELD_MANAGER}`, obj);
   }
 
-  /** Delete; absent is fine. Background propagation so owned children go with it. */
+  /** Delete; absent (or replaced, when `uid` no longer matches) is fine. Background propagation. */
   async delete(ref: ObjectRef, opts: { uid?: string } = {}): Promise<void> {
+    const body = { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', ...(opts.uid ? { preconditions: { uid: opts.uid } } : {}) };
     try {
-      await this.call('delete', () =>
-        this.objects.delete(
-          { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } },
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          'Background',
-          opts.uid ? { preconditions: { uid: opts.uid } } : undefined,
-        ),
-      );
+      await this.send('delete', 'DELETE', await this.objectPath(ref), body);
     } catch (err) {
       if (err instanceof KubeError && (err.code === 404 || err.code === 409)) return;
       throw err;
@@ -134,25 +129,35 @@ export class KubeClient {
     return this.watcher.watch(path, params, (type, object) => onEvent({ type: type as WatchEvent['type'], object }), (err) => done(err ?? undefined));
   }
 
-  /** The REST path of a collection, for watches. */
+  /** The REST path of a collection. */
   async collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<string> {
     const resource = await this.resourceFor(apiVersion, kind);
     const prefix = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
     return namespace && resource.namespaced ? `${prefix}/namespaces/${namespace}/${resource.name}` : `${prefix}/${resource.name}`;
   }
 
-  /** Discovery of a kind's plural and scope (cached by client-node); 404 when not served. */
+  private async objectPath(ref: ObjectRef): Promise<string> {
+    return `${await this.collectionPath(ref.apiVersion, ref.kind, ref.namespace)}/${encodeURIComponent(ref.name)}`;
+  }
+
+  /** A kind's plural and scope from discovery (cached; refreshed when a kind is not found). */
   async resourceFor(apiVersion: string, kind: string): Promise<{ name: string; namespaced: boolean }> {
-    // client-node keeps its discovery cache behind a protected method; reuse it rather than duplicate it
-    const discover = (this.objects as unknown as { resource(a: string, k: string): Promise<{ name: string; namespaced: boolean } | undefined> }).resource.bind(this.objects);
-    let found: { name: string; namespaced: boolean } | undefined;
+    const found = this.discovery.get(apiVersion)?.get(kind);
+    if (found) return found;
+    const prefix = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    let list: { resources?: Array<{ name: string; kind: string; namespaced: boolean }> };
     try {
-      found = await this.call('discovery', () => discover(apiVersion, kind));
+      list = await this.send('discovery', 'GET', prefix);
     } catch (err) {
-      if (!(err instanceof KubeError && err.code === 404)) throw err;
+      if (err instanceof KubeError && err.code === 404) throw new KubeError(`the apiserver does not serve ${apiVersion}`, 404, 'NotFound');
+      throw err;
     }
-    if (!found) throw new KubeError(`the apiserver does not serve ${kind} in ${apiVersion}`, 404, 'NotFound');
-    return found;
+    const kinds = new Map<string, { name: string; namespaced: boolean }>();
+    for (const r of list.resources ?? []) if (!r.name.includes('/')) kinds.set(r.kind, { name: r.name, namespaced: r.namespaced });
+    this.discovery.set(apiVersion, kinds);
+    const again = kinds.get(kind);
+    if (!again) throw new KubeError(`the apiserver does not serve ${kind} in ${apiVersion}`, 404, 'NotFound');
+    return again;
   }
 
   /** Whether the apiserver serves this kind (e.g. whether ACK's CRDs are installed). */
@@ -166,34 +171,42 @@ export class KubeClient {
     }
   }
 
-  private async call<T>(verb: string, fn: () => Promise<T>): Promise<T> {
+  /** One HTTP request with the kubeconfig's credentials; JSON in, JSON out. */
+  private async send<T>(verb: string, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
     if (verb === 'get' || verb === 'list' || verb === 'discovery') this.counts.read++;
     else this.counts.write++;
+    const opts: RequestOptions = { method, headers: { accept: 'application/json' } };
+    await this.kc.applyToHTTPSOptions(opts);
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const url = new URL(path, this.server);
+    const headers = { ...(opts.headers as Record<string, string>), ...(payload ? { 'content-type': contentType, 'content-length': String(payload.length) } : {}) };
+    const secure = url.protocol === 'https:';
+    const { code, text } = await new Promise<{ code: number; text: string }>((resolve, reject) => {
+      const req = (secure ? request : httpRequest)(url, { ...opts, headers, ...(secure ? { agent: this.agent } : {}), timeout: 30_000 }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timed out`)));
+      req.on('error', reject);
+      req.end(payload);
+    }).catch((err: Error) => {
+      this.onRequest(verb, 0);
+      throw new KubeError(err.message, 0);
+    });
+    this.onRequest(verb, code);
+    let parsed: any;
     try {
-      const res = await fn();
-      this.onRequest(verb, 200);
-      return res;
-    } catch (err) {
-      const e = toKubeError(err);
-      this.onRequest(verb, e.code);
-      throw e;
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = text;
     }
+    if (code < 200 || code > 299) throw new KubeError(parsed?.message ?? `${method} ${path}: HTTP ${code}`, code, parsed?.reason);
+    return parsed as T;
   }
 }
 
-function toKubeError(err: unknown): KubeError {
-  if (err instanceof KubeError) return err;
-  const e = err as { code?: number; body?: unknown; message?: string };
-  if (typeof e?.code === 'number' && e.code >= 100) {
-    let body: any = e.body;
-    if (typeof body === 'string') {
-      try {
-        body = JSON.parse(body);
-      } catch {
-        /* plain text body */
-      }
-    }
-    return new KubeError(body?.message ?? e.message ?? `HTTP ${e.code}`, e.code, body?.reason);
-  }
-  return new KubeError((err as Error)?.message ?? String(err), 0);
+function refOf(o: { apiVersion?: string; kind?: string; metadata: { name: string; namespace?: string } }): ObjectRef {
+  return { apiVersion: o.apiVersion!, kind: o.kind!, name: o.metadata.name, namespace: o.metadata.namespace };
 }

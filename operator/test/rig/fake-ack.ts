@@ -1,0 +1,68 @@
+/**
+ * Plays the ACK controllers in tests: writes ACK-shaped status (ACK.ResourceSynced, the service's
+ * lifecycle status, endpoints, ids) on the ACK objects the operator created, or a Terminal
+ * condition. The shapes are the real controllers' status fields.
+ */
+import { kubectl, kubectlOk } from './kubectl.ts';
+import type { RigInfo } from './global-setup.ts';
+
+type Rig = Pick<RigInfo, 'bin' | 'kubeconfig'>;
+
+const synced = (status: 'True' | 'False' = 'True') => ({ type: 'ACK.ResourceSynced', status, lastTransitionTime: '2026-01-01T00:00:00Z', message: status === 'True' ? 'Resource synced successfully' : 'Resource not synced' });
+const meta = (arn: string) => ({ arn, ownerAccountID: '123456789012', region: 'us-east-1' });
+
+/** The status a healthy, available resource of each kind reports. */
+export function availableStatus(kind: string, name: string): Record<string, unknown> {
+  switch (kind) {
+    case 'DBInstance':
+      return { ackResourceMetadata: meta(`arn:aws:rds:us-east-1:123456789012:db:${name}`), dbInstanceStatus: 'available', endpoint: { address: `${name}.abc.us-east-1.rds.amazonaws.com`, port: 5432 }, conditions: [synced()] };
+    case 'DBCluster':
+      return { ackResourceMetadata: meta(`arn:aws:rds:us-east-1:123456789012:cluster:${name}`), status: 'available', endpoint: `${name}.cluster-abc.us-east-1.rds.amazonaws.com`, conditions: [synced()] };
+    case 'ReplicationGroup':
+      return { ackResourceMetadata: meta(`arn:aws:elasticache:us-east-1:123456789012:replicationgroup:${name}`), status: 'available', nodeGroups: [{ nodeGroupID: '0001', primaryEndpoint: { address: `master.${name}.abc.use1.cache.amazonaws.com`, port: 6379 } }], conditions: [synced()] };
+    case 'FileSystem':
+      return { ackResourceMetadata: meta(`arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-0123456789abcdef0`), fileSystemID: 'fs-0123456789abcdef0', lifeCycleState: 'available', conditions: [synced()] };
+    case 'AccessPoint':
+      return { ackResourceMetadata: meta(`arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-0123456789abcdef0`), accessPointID: 'fsap-0123456789abcdef0', lifeCycleState: 'available', conditions: [synced()] };
+    case 'MountTarget':
+      return { ackResourceMetadata: meta(`arn:aws:elasticfilesystem:us-east-1:123456789012:mount-target/${name}`), mountTargetID: `fsmt-${name.length}`, lifeCycleState: 'available', conditions: [synced()] };
+    default:
+      return { ackResourceMetadata: meta(`arn:aws:${kind.toLowerCase()}:::${name}`), conditions: [synced()] };
+  }
+}
+
+const PLURALS: Record<string, string> = {
+  DBInstance: 'dbinstances.rds.services.k8s.aws',
+  DBCluster: 'dbclusters.rds.services.k8s.aws',
+  DBSubnetGroup: 'dbsubnetgroups.rds.services.k8s.aws',
+  ReplicationGroup: 'replicationgroups.elasticache.services.k8s.aws',
+  CacheSubnetGroup: 'cachesubnetgroups.elasticache.services.k8s.aws',
+  FileSystem: 'filesystems.efs.services.k8s.aws',
+  MountTarget: 'mounttargets.efs.services.k8s.aws',
+  AccessPoint: 'accesspoints.efs.services.k8s.aws',
+  Bucket: 'buckets.s3.services.k8s.aws',
+};
+
+export function setStatus(rig: Rig, namespace: string, kind: string, name: string, status: Record<string, unknown>): void {
+  kubectlOk(rig, ['patch', PLURALS[kind]!, name, '-n', namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]);
+}
+
+/** Marks every ACK object in the namespace available (as the real controllers would, eventually). */
+export function makeAllAvailable(rig: Rig, namespace: string): number {
+  let n = 0;
+  for (const [kind, plural] of Object.entries(PLURALS)) {
+    const r = kubectl(rig, ['get', plural, '-n', namespace, '-o', 'json']);
+    if (r.code !== 0) continue;
+    for (const item of JSON.parse(r.stdout).items) {
+      setStatus(rig, namespace, kind, item.metadata.name, availableStatus(kind, item.metadata.name));
+      n++;
+    }
+  }
+  return n;
+}
+
+export function terminal(rig: Rig, namespace: string, kind: string, name: string, message: string): void {
+  setStatus(rig, namespace, kind, name, {
+    conditions: [synced('False'), { type: 'ACK.Terminal', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z', message }],
+  });
+}

@@ -1,0 +1,68 @@
+/** Runs the operator from source as a child process against the rig, as a user would. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, waitFor } from '../../../scripts/rig/rig.ts';
+import { REPO } from './kubectl.ts';
+
+export interface OperatorProcess {
+  proc: ChildProcess;
+  metricsPort: number;
+  identity: string;
+  log: string;
+  /** Prometheus text from /metrics. */
+  metrics(): Promise<string>;
+  /** One metric's value (sum over series matching every given label). */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startOperatorProcess(kubeconfig: string, opts: { identity?: string; env?: Record<string, string>; logDir: string }): Promise<OperatorProcess> {
+  const metricsPort = await freePort();
+  const identity = opts.identity ?? `op-${metricsPort}`;
+  const log = join(opts.logDir, `${identity}.log`);
+  const proc = spawn(process.execPath, [join(REPO, 'bin/booking-operator.js'), 'run'], {
+    env: {
+      ...process.env,
+      KUBECONFIG: kubeconfig,
+      POD_NAME: identity,
+      POD_NAMESPACE: 'default',
+      METRICS_PORT: String(metricsPort),
+      HEALTH_PORT: String(metricsPort),
+      LOG_LEVEL: 'debug',
+      RESYNC_SECONDS: '600',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = createWriteStream(log);
+  proc.stdout!.pipe(out);
+  proc.stderr!.pipe(out);
+  await waitFor(`http://127.0.0.1:${metricsPort}/readyz`, 60_000);
+  const metrics = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  return {
+    proc,
+    metricsPort,
+    identity,
+    log,
+    metrics,
+    async metric(name, labels = {}) {
+      const text = await metrics();
+      let sum = 0;
+      for (const line of text.split('\n')) {
+        const m = /^([a-z_:]+)(\{[^}]*\})? ([0-9.eE+-]+)$/.exec(line);
+        if (!m || m[1] !== name) continue;
+        const ls = m[2] ?? '';
+        if (Object.entries(labels).every(([k, v]) => ls.includes(`${k}="${v}"`))) sum += Number(m[3]);
+      }
+      return sum;
+    },
+    stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
+      return new Promise((resolve) => {
+        proc.once('exit', (code) => resolve(code));
+        proc.kill(signal);
+      });
+    },
+  };
+}
