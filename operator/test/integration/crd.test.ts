@@ -2,20 +2,29 @@
  * The CRD and the renderers' output against a real apiserver: schema and CEL rules reject what
  * the CLI rejects, and every rendered object of every example passes server-side dry-run.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { INVALID_CASES } from '../fixtures/invalid.ts';
 import { EXAMPLE_FILES, example, rawPlatform, withDatabase } from '../fixtures/platform.ts';
 import { renderPlatform } from '../../src/render/index.ts';
 import { kubectl, kubectlOk, REPO } from '../rig/kubectl.ts';
 
 const rig = inject('rig');
-const namespaces = ['acme', 'bella', 'corte', 'delta', 'dev', 'crd-test'];
+/** This file's own namespaces, apart from the other test files' live platforms. */
+const NS = (ns: string) => `crd-${ns}`;
+const namespaces = ['acme', 'bella', 'corte', 'delta', 'dev', 'test'].map(NS);
+/** An example moved into this file's namespace. */
+const exampleHere = (file: string) => {
+  const p = example(file);
+  return { ...p, metadata: { ...p.metadata, namespace: NS(p.metadata.namespace!) } };
+};
 
 beforeAll(() => {
   for (const ns of namespaces) kubectl(rig, ['create', 'namespace', ns]);
 });
 afterAll(() => {
-  kubectl(rig, ['delete', 'bookingplatforms', '--all', '--all-namespaces', '--wait=false']);
+  for (const ns of namespaces) kubectl(rig, ['delete', 'bookingplatforms', '--all', '-n', ns, '--wait=false']);
 });
 
 describe('the CRD', () => {
@@ -27,17 +36,19 @@ describe('the CRD', () => {
   });
 
   it.each(EXAMPLE_FILES)('accepts the example %s', (file) => {
-    const r = kubectl(rig, ['apply', '--server-side', '-f', `${REPO}/examples/${file}`]);
+    const docs = parseAllDocuments(readFileSync(`${REPO}/examples/${file}`, 'utf8')).map((d) => d.toJS()).filter((d) => d && d.kind !== 'Namespace');
+    const moved = docs.map((d) => ({ ...d, metadata: { ...d.metadata, namespace: NS(d.metadata.namespace) } }));
+    const r = kubectl(rig, ['apply', '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: moved }));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const p = example(file);
+    const p = exampleHere(file);
     const stored = JSON.parse(kubectlOk(rig, ['get', 'bkp', p.metadata.name, '-n', p.metadata.namespace!, '-o', 'json']));
     // the apiserver's defaulting and ours agree
     expect(stored.spec).toEqual(p.spec);
   });
 
   it.each(INVALID_CASES)('rejects $name, as the CLI does', ({ raw, path, message, apiserver }) => {
-    const doc = { ...raw, metadata: { ...raw.metadata, namespace: 'crd-test' } };
+    const doc = { ...raw, metadata: { ...raw.metadata, namespace: NS('test') } };
     const r = kubectl(rig, ['apply', '--server-side', '--dry-run=server', '-f', '-'], JSON.stringify(doc));
     expect(r.code).not.toBe(0);
     if (apiserver) return expect(r.stderr).toMatch(apiserver);
@@ -46,7 +57,7 @@ describe('the CRD', () => {
   });
 
   it('rejects a change of an immutable field', () => {
-    const create: Record<string, any> = { ...rawPlatform('immutable', withDatabase()), metadata: { name: 'immutable', namespace: 'crd-test' } };
+    const create: Record<string, any> = { ...rawPlatform('immutable', withDatabase()), metadata: { name: 'immutable', namespace: NS('test') } };
     kubectlOk(rig, ['apply', '--server-side', '-f', '-'], JSON.stringify(create));
     const changed = structuredClone(create);
     changed.spec.database.engine = 'mysql';
@@ -62,7 +73,7 @@ describe('the CRD', () => {
 
 describe('rendered objects', () => {
   it.each(EXAMPLE_FILES)('%s: every object passes server-side dry-run apply', (file) => {
-    const objects = renderPlatform(example(file), { fileSystemId: 'fs-0123', accessPointId: 'fsap-0456', connectionHash: 'h' });
+    const objects = renderPlatform(exampleHere(file), { fileSystemId: 'fs-0123', accessPointId: 'fsap-0456', connectionHash: 'h' });
     const r = kubectl(rig, ['apply', '--server-side', '--dry-run=server', '--field-manager=booking-operator', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -72,15 +83,16 @@ describe('rendered objects', () => {
 
 describe('the rig', () => {
   it('runs a rendered Deployment to availability on kwok nodes', () => {
-    const objects = renderPlatform(example('production-postgres.yaml'));
+    const ns = NS('acme');
+    const objects = renderPlatform(exampleHere('production-postgres.yaml'));
     const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'acme-mcp-calendar')!;
     kubectlOk(rig, ['apply', '--server-side', '-f', '-'], JSON.stringify(deployment));
-    kubectlOk(rig, ['rollout', 'status', 'deployment/acme-mcp-calendar', '-n', 'acme', '--timeout=60s']);
-    const status = JSON.parse(kubectlOk(rig, ['get', 'deployment', 'acme-mcp-calendar', '-n', 'acme', '-o', 'json'])).status;
+    kubectlOk(rig, ['rollout', 'status', 'deployment/acme-mcp-calendar', '-n', ns, '--timeout=60s']);
+    const status = JSON.parse(kubectlOk(rig, ['get', 'deployment', 'acme-mcp-calendar', '-n', ns, '-o', 'json'])).status;
     expect(status.availableReplicas).toBe(1);
-    const pods = JSON.parse(kubectlOk(rig, ['get', 'pods', '-n', 'acme', '-l', 'app.kubernetes.io/name=mcp-calendar', '-o', 'json'])).items;
+    const pods = JSON.parse(kubectlOk(rig, ['get', 'pods', '-n', ns, '-l', 'app.kubernetes.io/name=mcp-calendar', '-o', 'json'])).items;
     expect(pods[0].spec.nodeName).toMatch(/^kwok-node-/);
-    kubectlOk(rig, ['delete', 'deployment', 'acme-mcp-calendar', '-n', 'acme']);
+    kubectlOk(rig, ['delete', 'deployment', 'acme-mcp-calendar', '-n', ns]);
   });
 
   it('has the ACK kinds the renderers emit', () => {
