@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { KubeError, type KubeClient, type Obj } from '../kube/client.ts';
+import { Sleeper } from '../util/sleeper.ts';
 
 export interface LeaderOptions {
   namespace: string;
@@ -23,7 +24,7 @@ export class LeaderElector {
   private observed?: { record: string; at: number };
   private leading = false;
   private stopped = false;
-  private wake?: () => void;
+  private readonly sleeper = new Sleeper();
 
   constructor(client: KubeClient, log: Logger, opts: LeaderOptions) {
     this.client = client;
@@ -45,7 +46,7 @@ export class LeaderElector {
         this.log.info('became leader');
         return true;
       }
-      await this.sleep(this.opts.retryPeriodMs * (1 + Math.random() * 0.2));
+      await this.sleeper.sleep(this.opts.retryPeriodMs * (1 + Math.random() * 0.2));
     }
     return false;
   }
@@ -54,7 +55,7 @@ export class LeaderElector {
   async hold(): Promise<void> {
     let lastRenew = Date.now();
     while (!this.stopped) {
-      await this.sleep(this.opts.retryPeriodMs);
+      await this.sleeper.sleep(this.opts.retryPeriodMs);
       if (this.stopped) break;
       if (await this.tryAcquireOrRenew()) {
         lastRenew = Date.now();
@@ -68,7 +69,7 @@ export class LeaderElector {
 
   stop(): void {
     this.stopped = true;
-    this.wake?.();
+    this.sleeper.interrupt();
   }
 
   /** Gives the lease up (only if we hold it). */
@@ -116,16 +117,6 @@ export class LeaderElector {
       if (!(err instanceof KubeError && err.code === 409)) this.log.warn({ err: (err as Error).message }, 'lease update failed');
       return false;
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
   }
 }
 

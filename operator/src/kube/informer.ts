@@ -9,6 +9,7 @@
  */
 import type { Logger } from 'pino';
 import { KubeError, type KubeClient, type Obj } from './client.ts';
+import { Sleeper } from '../util/sleeper.ts';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 
@@ -33,7 +34,7 @@ export class Informer {
   private stopped = false;
   private synced = false;
   private abort?: AbortController;
-  private wake?: () => void;
+  private readonly sleeper = new Sleeper();
   /** Last time anything arrived (for health). */
   lastActivity = Date.now();
   restarts = 0;
@@ -74,7 +75,7 @@ export class Informer {
         if (this.stopped) break;
         this.restarts++;
         this.log.warn({ err: message(err), backoffMs: backoff }, 'list/watch failed; retrying');
-        await this.sleep(backoff * (0.5 + Math.random() / 2));
+        await this.sleeper.sleep(backoff * (0.5 + Math.random() / 2));
         backoff = Math.min(backoff * 2, max);
       }
     }
@@ -83,7 +84,7 @@ export class Informer {
   stop(): void {
     this.stopped = true;
     this.abort?.abort();
-    this.wake?.();
+    this.sleeper.interrupt();
   }
 
   private async relist(): Promise<string> {
@@ -184,16 +185,6 @@ export class Informer {
         this.log.error({ err: message(err) }, 'informer handler failed');
       }
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
   }
 }
 
