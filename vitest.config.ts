@@ -11,6 +11,16 @@ export default defineConfig({
         },
       },
       {
+        // the AWS SDK provider against moto_server (each file starts its own on a free port)
+        test: {
+          name: 'aws',
+          include: ['operator/test/aws/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
         test: {
           name: 'integration',
           include: ['operator/test/integration/**/*.test.ts'],

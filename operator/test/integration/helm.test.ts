@@ -47,7 +47,7 @@ describe('helm install', () => {
 
     op = await startOperatorProcess(kubeconfig, { identity: 'chart-identity', env: { POD_NAMESPACE: RELEASE_NS, LEASE_NAME: 'booking-operator-test' }, logDir: dir });
     kubectl(rig, ['create', 'namespace', 'helm-dev']);
-    const example = readFileSync(join(REPO, 'examples/local-external.yaml'), 'utf8').replaceAll('namespace: dev', 'namespace: helm-dev').replace(/kind: Namespace\nmetadata:\n  name: dev/, 'kind: Namespace\nmetadata:\n  name: helm-dev');
+    const example = readFileSync(join(REPO, 'examples/local-external.yaml'), 'utf8').replaceAll('namespace: dev', 'namespace: helm-dev').replace(/kind: Namespace\nmetadata:\n {2}name: dev/, 'kind: Namespace\nmetadata:\n  name: helm-dev');
     kubectlOk(rig, ['apply', '--server-side', '-f', '-'], example);
     await waitUntil('Ready under the chart RBAC', () => {
       const r = kubectl(rig, ['get', 'bkp', 'dev', '-n', 'helm-dev', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);

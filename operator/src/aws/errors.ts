@@ -1,0 +1,151 @@
+/**
+ * What an AWS error means for the reconcile loop.
+ *
+ * By the time an error reaches us the SDK has already retried it (standard retry mode). What is
+ * left is classified: throttling, 5xx and network failures are transient (not ready, look again
+ * later); a resource busy in another operation is transient too; permanent request errors
+ * (InvalidParameterCombination, InvalidParameterValue, quota, a taken bucket name, …) are
+ * terminal: they will not heal without a spec change, and the AWS message is quoted verbatim.
+ */
+import { notReady, type ServiceState } from '../data/types.ts';
+
+export type ErrorKind = 'throttled' | 'unavailable' | 'notImplemented' | 'busy' | 'accessDenied' | 'invalid' | 'unknown';
+
+export interface AwsFailure {
+  kind: ErrorKind;
+  code: string;
+  message: string;
+  httpStatus?: number;
+  /** Will not heal without a spec change. */
+  terminal: boolean;
+  /** CamelCase reason for the service condition. */
+  reason: string;
+}
+
+const THROTTLING = new Set([
+  'Throttling', 'ThrottlingException', 'ThrottledException', 'RequestThrottledException', 'RequestThrottled', 'TooManyRequestsException',
+  'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'BandwidthLimitExceeded', 'SlowDown', 'PriorRequestNotComplete',
+  'EC2ThrottledException', 'TransactionInProgressException',
+]);
+const UNAVAILABLE = new Set([
+  'InternalFailure', 'InternalError', 'InternalServerError', 'ServiceUnavailable', 'ServiceUnavailableException', 'RequestTimeout',
+  'RequestTimeoutException', 'TimeoutError', 'InsufficientDBInstanceCapacity', 'InsufficientDBInstanceCapacityFault',
+  'InsufficientCacheClusterCapacity', 'InsufficientCacheClusterCapacityFault', 'InsufficientThroughputCapacity', 'DependencyTimeout',
+]);
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED']);
+const NOT_IMPLEMENTED = new Set(['NotImplemented', 'NotImplementedException', 'UnsupportedOperation']);
+/** The resource is in the middle of something else: try again later. */
+const BUSY = new Set([
+  'InvalidDBInstanceState', 'InvalidDBInstanceStateFault', 'InvalidDBClusterStateFault', 'InvalidDBSubnetGroupStateFault', 'InvalidReplicationGroupState',
+  'InvalidReplicationGroupStateFault', 'InvalidCacheClusterState', 'InvalidCacheClusterStateFault', 'CacheSubnetGroupInUse', 'IncorrectMountTargetState',
+  'IncorrectFileSystemLifeCycleState', 'FileSystemInUse', 'OperationAborted', 'ConflictException', 'Conflict', 'InvalidDBClusterSnapshotStateFault',
+]);
+const ACCESS = new Set([
+  'AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnrecognizedClientException', 'InvalidClientTokenId', 'InvalidAccessKeyId',
+  'ExpiredToken', 'ExpiredTokenException', 'SignatureDoesNotMatch', 'AuthFailure', 'CredentialsProviderError', 'InvalidSignatureException',
+  'Forbidden', 'IncompleteSignature', 'MissingAuthenticationToken',
+]);
+const INVALID = new Set([
+  'InvalidParameterCombination', 'InvalidParameterValue', 'InvalidParameterValueException', 'InvalidParameter', 'InvalidParameterException',
+  'InvalidParameterCombinationException', 'ValidationError', 'ValidationException', 'MissingParameter', 'InvalidSubnet', 'InvalidVPCNetworkStateFault',
+  'DBSubnetGroupDoesNotCoverEnoughAZs', 'BucketAlreadyExists', 'InvalidBucketName', 'TooManyBuckets', 'SecurityGroupNotFound', 'SubnetNotFound',
+  'MountTargetConflict', 'BadRequest', 'UnsupportedAvailabilityZone', 'KMSKeyNotAccessibleFault', 'StorageTypeNotSupported',
+  'StorageTypeNotSupportedFault', 'DBSnapshotAlreadyExists', 'DBClusterSnapshotAlreadyExistsFault', 'InvalidDBSubnetGroupFault',
+  'DBSubnetGroupNotAllowedFault', 'InvalidCacheSecurityGroupState', 'InvalidRequest', 'InvalidArgument', 'MalformedXML',
+]);
+/** Quota and capability errors share these name parts. */
+const INVALID_PATTERN = /QuotaExceeded|NotSupported|LimitExceeded(Exception|Fault)?$|^Invalid(Parameter|Subnet|VPC)/;
+
+/** The AWS error code (`name` on SDK v3 service exceptions). */
+export function errorCode(err: unknown): string {
+  const e = err as { name?: string; Code?: string; code?: string } | undefined;
+  return e?.Code ?? (e?.name && e.name !== 'Error' ? e.name : undefined) ?? e?.code ?? 'Error';
+}
+
+export function httpStatus(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+}
+
+/** Whether the error carries one of the codes (e.g. a NotFound or AlreadyExists fault). */
+export function hasCode(err: unknown, ...codes: string[]): boolean {
+  const code = errorCode(err);
+  return codes.includes(code) || codes.includes(code.replace(/Fault$/, '')) || codes.includes(`${code}Fault`);
+}
+
+export function classify(err: unknown): AwsFailure {
+  const status = httpStatus(err);
+  const named = errorCode(err);
+  const code = named === 'Error' && status ? `HTTP ${status}` : named;
+  const raw = String((err as Error | undefined)?.message ?? err);
+  // an answer that is not an AWS error document (an emulator's HTML 500 page)
+  const undecodable = /Deserialization error|parse error/i.test(raw);
+  const message = undecodable ? 'the answer is not an AWS error document (the endpoint may not implement this call)' : raw;
+  const f = (kind: ErrorKind, reason: string, terminal = false): AwsFailure => ({ kind, code, message, httpStatus: status, terminal, reason });
+  const fault = (err as { $fault?: string } | undefined)?.$fault;
+  const retryable = (err as { $retryable?: { throttling?: boolean } } | undefined)?.$retryable;
+
+  if (NOT_IMPLEMENTED.has(code) || status === 501 || (undecodable && (status ?? 0) >= 500)) return f('notImplemented', 'AwsNotImplemented');
+  if (THROTTLING.has(code) || status === 429 || retryable?.throttling) return f('throttled', 'AwsThrottled');
+  if (UNAVAILABLE.has(code) || NETWORK.has(code) || NETWORK.has(String((err as { code?: string })?.code)) || (status ?? 0) >= 500) return f('unavailable', 'AwsUnavailable');
+  if (BUSY.has(code)) return f('busy', 'AwsBusy');
+  if (ACCESS.has(code) || status === 403) return f('accessDenied', 'AwsAccessDenied');
+  if (INVALID.has(code) || INVALID_PATTERN.test(code)) return f('invalid', 'AwsInvalidRequest', true);
+  if (fault === 'server') return f('unavailable', 'AwsUnavailable');
+  return f('unknown', 'AwsError');
+}
+
+/** A service state for a failed call: `<action> <target>: <code>: "<AWS message>"`. */
+export function failureState(action: string, err: unknown, secret?: string): ServiceState & { failure: AwsFailure } {
+  const failure = classify(err);
+  const text = redact(`${action}: ${failure.code}: "${failure.message}"`, secret);
+  const hint = failure.kind === 'notImplemented' ? ' (unsupported by this endpoint; retrying later)' : failure.terminal ? '' : ' (retrying)';
+  return { ...notReady(failure.reason, text + hint, failure.terminal), failure };
+}
+
+/** Removes a secret from text that may be logged or shown in status. */
+export function redact(text: string, secret: string | undefined): string {
+  return secret && secret.length >= 4 ? text.split(secret).join('***') : text;
+}
+
+/** A failure wrapped with the action that failed, thrown through the service modules. */
+export class AwsCallError extends Error {
+  readonly action: string;
+  readonly error: unknown;
+  constructor(action: string, error: unknown) {
+    super(`${action}: ${(error as Error | undefined)?.message ?? String(error)}`);
+    this.name = 'AwsCallError';
+    this.action = action;
+    this.error = error;
+  }
+}
+
+/** Runs one AWS call; a failure comes out as an AwsCallError naming the action and target. */
+export async function call<T>(action: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new AwsCallError(action, err);
+  }
+}
+
+/**
+ * Like `call`, but errors with one of `codes` (a NotFound fault on describe, an AlreadyExists
+ * fault on create after a lost response) answer `fallback` instead.
+ */
+export async function callOr<T, F>(action: string, fn: () => Promise<T>, codes: string[], fallback: F): Promise<T | F> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (hasCode(err, ...codes)) return fallback;
+    throw new AwsCallError(action, err);
+  }
+}
+
+/** The state for any error thrown while handling one service. */
+export function stateForError(err: unknown, secret?: string): ServiceState {
+  if (err instanceof AwsCallError) {
+    const { failure: _failure, ...state } = failureState(err.action, err.error, secret);
+    return state;
+  }
+  return notReady('AwsError', redact(`unexpected error: ${(err as Error | undefined)?.message ?? String(err)}`, secret) + ' (retrying)');
+}
