@@ -1,0 +1,92 @@
+/**
+ * `provisioner: sdk` through the running operator, with moto as AWS: the platform becomes Ready
+ * with its connection Secret pointing at the database moto created, spec drift becomes a modify
+ * call, and deletion carries out the policies (a final snapshot for Snapshot; Retain leaves the
+ * resource) before the finalizer lets go.
+ */
+import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
+import { DescribeFileSystemsCommand, EFSClient } from '@aws-sdk/client-efs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { kubectl, kubectlOk } from '../rig/kubectl.ts';
+import { startOperatorProcess, type OperatorProcess } from '../rig/operator-process.ts';
+import { waitUntil } from '../rig/wait.ts';
+
+const rig = inject('rig');
+const region = 'us-east-1';
+const aws = { region, endpoint: rig.awsEndpoint!, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+const rds = new RDSClient(aws);
+let op: OperatorProcess;
+let network: { subnets: string[]; sg: string };
+
+beforeAll(async () => {
+  const ec2 = new EC2Client(aws);
+  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.40.0.0/16' }))).Vpc!.VpcId!;
+  const subnets = await Promise.all(['a', 'b'].map(async (az, i) => (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: `10.40.${i}.0/24`, AvailabilityZone: `${region}${az}` }))).Subnet!.SubnetId!));
+  const sg = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'sdk-test-pods', Description: 'pods', VpcId: vpc }))).GroupId!;
+  network = { subnets, sg };
+  op = await startOperatorProcess(rig.kubeconfig, {
+    identity: 'sdk-test',
+    env: { LEASE_NAME: 'sdk-test', AWS_REGION: region, AWS_ENDPOINT_URL: rig.awsEndpoint!, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+    logDir: mkdtempSync(join(tmpdir(), 'sdk-test-')),
+  });
+});
+afterAll(async () => {
+  await op?.stop();
+});
+
+const get = (args: string[]) => JSON.parse(kubectlOk(rig, ['get', ...args, '-o', 'json']));
+const cond = (type: string) => get(['bkp', 'shop', '-n', 'sdk-shop']).status?.conditions?.find((c: any) => c.type === type);
+
+describe('provisioner sdk', () => {
+  it('creates the data services in AWS and becomes Ready', async () => {
+    kubectl(rig, ['create', 'namespace', 'sdk-shop']);
+    const platform = {
+      apiVersion: 'platform.booking.io/v1alpha1',
+      kind: 'BookingPlatform',
+      metadata: { name: 'shop', namespace: 'sdk-shop' },
+      spec: {
+        environment: 'staging',
+        provisioner: 'sdk',
+        aws: { region, subnetIds: network.subnets, securityGroupIds: [network.sg] },
+        backend: { image: 'registry.example/backend:1.0.0' },
+        whatsapp: { image: 'registry.example/wa:1.0.0' },
+        database: { engine: 'postgres', version: '16', instanceClass: 'db.t4g.small', multiAZ: false, deletionPolicy: 'Snapshot' },
+        cache: { replicas: 0, deletionPolicy: 'Retain' },
+        fileSystem: { deletionPolicy: 'Retain' },
+      },
+    };
+    kubectlOk(rig, ['apply', '--server-side', '-f', '-'], JSON.stringify(platform));
+    await waitUntil('Ready', () => cond('Ready')?.status === 'True', 90_000);
+    const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'bkp-sdk-shop-shop-db' }))).DBInstances![0]!;
+    const secret = get(['secret', 'shop-connection', '-n', 'sdk-shop']).data;
+    const decode = (k: string) => Buffer.from(secret[k], 'base64').toString();
+    expect(decode('DB_HOST')).toBe(db.Endpoint!.Address);
+    expect(decode('DATABASE_URL')).toMatch(/^postgresql:\/\/booking:.+@.+:5432\/booking$/);
+    expect(decode('REDIS_URL')).toMatch(/^rediss:\/\//);
+    expect(get(['bkp', 'shop', '-n', 'sdk-shop']).metadata.finalizers).toContain('platform.booking.io/cleanup');
+    expect(get(['pv', 'bkp-sdk-shop-shop-whatsapp-auth']).spec.csi.volumeHandle).toMatch(/^fs-[0-9a-f]+::fsap-[0-9a-f]+$/);
+  });
+
+  it('turns a spec change into a modify call', async () => {
+    kubectlOk(rig, ['patch', 'bkp', 'shop', '-n', 'sdk-shop', '--type=merge', '-p', JSON.stringify({ spec: { database: { instanceClass: 'db.t4g.medium' } } })]);
+    await waitUntil('instance class modified in AWS', async () => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'bkp-sdk-shop-shop-db' }))).DBInstances![0]!.DBInstanceClass === 'db.t4g.medium', 60_000, 500);
+  });
+
+  it('carries out the deletion policies before letting the platform go', async () => {
+    kubectlOk(rig, ['delete', 'bkp', 'shop', '-n', 'sdk-shop', '--wait=false']);
+    await waitUntil('platform gone', () => kubectl(rig, ['get', 'bkp', 'shop', '-n', 'sdk-shop']).code !== 0, 120_000, 500);
+    const snapshots = (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'bkp-sdk-shop-shop-db-final' }))).DBSnapshots ?? [];
+    expect(snapshots).toHaveLength(1);
+    const instances = (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];
+    expect(instances.map((i) => i.DBInstanceIdentifier)).not.toContain('bkp-sdk-shop-shop-db');
+    // Retain: the file system (the WhatsApp session) outlives the platform
+    const fs = (await new EFSClient(aws).send(new DescribeFileSystemsCommand({}))).FileSystems ?? [];
+    expect(fs.some((f) => f.Tags?.some((t) => t.Key === 'booking.io/platform' && t.Value === 'sdk-shop/shop'))).toBe(true);
+    // the cluster-scoped volume goes too, once its claim is garbage-collected (pv-protection)
+    await waitUntil('PersistentVolume gone', () => kubectl(rig, ['get', 'pv', 'bkp-sdk-shop-shop-whatsapp-auth']).code !== 0, 60_000, 500);
+  });
+});
