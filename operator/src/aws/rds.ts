@@ -275,11 +275,11 @@ async function deleteInstance(ctx: AwsContext, p: BookingPlatform, db: DatabaseS
     ctx.log.info({ kind: 'DBInstance', id }, 'turning off deletion protection');
     await call(`ModifyDBInstance ${id}`, () => ctx.clients.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, DeletionProtection: false, ApplyImmediately: true })));
   }
-  const snapshot = db.deletionPolicy === 'Snapshot' ? finalSnapshotId(p) : undefined;
+  const { snapshot, args } = finalSnapshot(p, db);
   ctx.log.info({ kind: 'DBInstance', id, finalSnapshot: snapshot ?? null }, 'deleting AWS resource');
   await callOr(
     `DeleteDBInstance ${id}`,
-    () => ctx.clients.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, ...(snapshot ? { FinalDBSnapshotIdentifier: snapshot, SkipFinalSnapshot: false } : { SkipFinalSnapshot: true }) })),
+    () => ctx.clients.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, ...args })),
     NOT_FOUND_INSTANCE,
     undefined,
   );
@@ -308,15 +308,22 @@ async function deleteCluster(ctx: AwsContext, p: BookingPlatform, db: DatabaseSp
     ctx.log.info({ kind: 'DBCluster', id }, 'turning off deletion protection');
     await call(`ModifyDBCluster ${id}`, () => ctx.clients.rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: id, DeletionProtection: false, ApplyImmediately: true })));
   }
-  const snapshot = db.deletionPolicy === 'Snapshot' ? finalSnapshotId(p) : undefined;
+  const { snapshot, args } = finalSnapshot(p, db);
   ctx.log.info({ kind: 'DBCluster', id, finalSnapshot: snapshot ?? null }, 'deleting AWS resource');
   await callOr(
     `DeleteDBCluster ${id}`,
-    () => ctx.clients.rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: id, ...(snapshot ? { FinalDBSnapshotIdentifier: snapshot, SkipFinalSnapshot: false } : { SkipFinalSnapshot: true }) })),
+    () => ctx.clients.rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: id, ...args })),
     NOT_FOUND_CLUSTER,
     undefined,
   );
   return { done: false, message: `waiting for DBCluster ${id} to be deleted${snapshot ? ` (final snapshot ${snapshot})` : ''}` };
+}
+
+/** Delete arguments for the policy: a final snapshot with a deterministic name unless `Delete`. */
+function finalSnapshot(p: BookingPlatform, db: DatabaseSpec): { snapshot?: string; args: { FinalDBSnapshotIdentifier?: string; SkipFinalSnapshot: boolean } } {
+  if (db.deletionPolicy !== 'Snapshot') return { args: { SkipFinalSnapshot: true } };
+  const snapshot = finalSnapshotId(p);
+  return { snapshot, args: { FinalDBSnapshotIdentifier: snapshot, SkipFinalSnapshot: false } };
 }
 
 async function deleteSubnetGroup(ctx: AwsContext, p: BookingPlatform, before: string): Promise<Step> {

@@ -7,7 +7,7 @@
 import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DescribeFileSystemsCommand, EFSClient } from '@aws-sdk/client-efs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -68,6 +68,12 @@ describe('provisioner sdk', () => {
     expect(decode('DATABASE_URL')).toMatch(/^postgresql:\/\/booking:.+@.+:5432\/booking$/);
     expect(decode('REDIS_URL')).toMatch(/^rediss:\/\//);
     expect(get(['bkp', 'shop', '-n', 'sdk-shop']).metadata.finalizers).toContain('platform.booking.io/cleanup');
+    // the generated password is in Secrets only: not in status, Events or the operator's logs
+    const password = decode('DB_PASSWORD');
+    expect(password.length).toBeGreaterThanOrEqual(32);
+    expect(JSON.stringify(get(['bkp', 'shop', '-n', 'sdk-shop']).status)).not.toContain(password);
+    expect(kubectlOk(rig, ['get', 'events', '-n', 'sdk-shop', '-o', 'json'])).not.toContain(password);
+    expect(readFileSync(op.log, 'utf8')).not.toContain(password);
     expect(get(['pv', 'bkp-sdk-shop-shop-whatsapp-auth']).spec.csi.volumeHandle).toMatch(/^fs-[0-9a-f]+::fsap-[0-9a-f]+$/);
   });
 
