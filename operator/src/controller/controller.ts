@@ -66,6 +66,7 @@ export class Controller implements Store {
           namespace: ns,
           labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY}`,
           watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
+          index: ownerIndex,
         });
         inf.on((_e, obj) => {
           const owner = ownerKey(obj, k);
@@ -135,17 +136,8 @@ export class Controller implements Store {
   }
 
   owned(platform: Obj): Obj[] {
-    const uid = platform.metadata.uid;
-    const out: Obj[] = [];
-    for (const informers of this.ownedInformers.values()) {
-      for (const i of informers) {
-        for (const o of i.list()) {
-          const controllerRef = o.metadata.ownerReferences?.find((r) => r.controller);
-          if (controllerRef ? controllerRef.uid === uid : isClusterScopedOwnedBy(o, platform)) out.push(o);
-        }
-      }
-    }
-    return out;
+    const keys = [platform.metadata.uid!, clusterScopedKey(platform.metadata.namespace!, platform.metadata.name)];
+    return [...this.ownedInformers.values()].flat().flatMap((i) => keys.flatMap((k) => i.byIndex(k)));
   }
 
   /** Restarts of all list/watch loops (exposed as a metric and in tests). */
@@ -226,9 +218,20 @@ function ownerKey(obj: Obj, k: WatchedKind): [string, string] | undefined {
   return name && ns ? [ns, name] : undefined;
 }
 
-/** PersistentVolumes: our label and a claim in the platform's namespace. */
-function isClusterScopedOwnedBy(o: Obj, platform: Obj): boolean {
-  return !o.metadata.namespace && o.metadata.labels?.[PLATFORM_LABEL] === platform.metadata.name && o.spec?.claimRef?.namespace === platform.metadata.namespace;
+/**
+ * The owner an object is indexed under: the uid of its controller reference, or — for
+ * PersistentVolumes, which cannot have a namespaced owner — our label and the claim's namespace.
+ */
+function ownerIndex(o: Obj): string | undefined {
+  const ref = o.metadata.ownerReferences?.find((r) => r.controller);
+  if (ref) return ref.uid;
+  const name = o.metadata.labels?.[PLATFORM_LABEL];
+  const ns = o.spec?.claimRef?.namespace as string | undefined;
+  return !o.metadata.namespace && name && ns ? clusterScopedKey(ns, name) : undefined;
+}
+
+function clusterScopedKey(namespace: string, name: string): string {
+  return `cluster-scoped:${namespace}/${name}`;
 }
 
 /** Spec, deletion or metadata the reconciler reads changed (not just our own status write). */

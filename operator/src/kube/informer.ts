@@ -23,6 +23,8 @@ export interface InformerOptions {
   /** Silence longer than this (ms) aborts the watch. Default: watch timeout + 30 s. */
   watchdogMs?: number;
   maxBackoffMs?: number;
+  /** Index key of an object (e.g. its owner), for O(1) lookups with byIndex(). */
+  index?: (o: Obj) => string | undefined;
 }
 
 export class Informer {
@@ -30,6 +32,7 @@ export class Informer {
   private readonly client: KubeClient;
   private readonly log: Logger;
   private readonly cache = new Map<string, Obj>();
+  private readonly indexed = new Map<string, Map<string, Obj>>();
   private readonly handlers: Array<(event: InformerEvent, obj: Obj, old?: Obj) => void> = [];
   private stopped = false;
   private synced = false;
@@ -55,6 +58,11 @@ export class Informer {
 
   get(namespace: string | undefined, name: string): Obj | undefined {
     return this.cache.get(key(namespace, name));
+  }
+
+  /** Objects whose index key is `value`. */
+  byIndex(value: string): Obj[] {
+    return [...(this.indexed.get(value)?.values() ?? [])];
   }
 
   list(filter?: (o: Obj) => boolean): Obj[] {
@@ -97,7 +105,7 @@ export class Informer {
     }
     for (const [k, o] of [...this.cache]) {
       if (!seen.has(k)) {
-        this.cache.delete(k);
+        this.remove(k);
         this.emit('delete', o);
       }
     }
@@ -146,8 +154,7 @@ export class Informer {
               const o = e.object as Obj;
               const k = key(o.metadata.namespace, o.metadata.name);
               if (e.type === 'DELETED') {
-                const old = this.cache.get(k);
-                this.cache.delete(k);
+                const old = this.remove(k);
                 this.emit('delete', old ?? o);
               } else {
                 this.upsert(k, { apiVersion: this.opts.apiVersion, kind: this.opts.kind, ...o });
@@ -171,10 +178,30 @@ export class Informer {
   }
 
   private upsert(k: string, o: Obj): void {
-    const old = this.cache.get(k);
+    const old = this.remove(k);
     this.cache.set(k, o);
+    const ix = this.opts.index?.(o);
+    if (ix !== undefined) {
+      let bucket = this.indexed.get(ix);
+      if (!bucket) this.indexed.set(ix, (bucket = new Map()));
+      bucket.set(k, o);
+    }
     if (!old) this.emit('add', o);
     else if (old.metadata.resourceVersion !== o.metadata.resourceVersion) this.emit('update', o, old);
+  }
+
+  /** Drops `k` from the cache and its index; returns what was there. */
+  private remove(k: string): Obj | undefined {
+    const old = this.cache.get(k);
+    if (!old) return undefined;
+    this.cache.delete(k);
+    const ix = this.opts.index?.(old);
+    if (ix !== undefined) {
+      const bucket = this.indexed.get(ix);
+      bucket?.delete(k);
+      if (bucket?.size === 0) this.indexed.delete(ix);
+    }
+    return old;
   }
 
   private emit(event: InformerEvent, obj: Obj, old?: Obj): void {
