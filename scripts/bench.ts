@@ -112,13 +112,17 @@ for (const n of sizes) {
   const ts = Date.now();
   for (let i = 0; i < items.length; i += 200) kubectlOk(rig, ['apply', '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: items.slice(i, i + 200) }));
   let peak = 0;
+  const appliedMs = await until(`${n} platforms' objects applied`, () => {
+    peak = Math.max(peak, rssMiB(op.proc.pid!).rss);
+    return kubectlOk(rig, ['get', 'hpa', '-n', ns, '-o', 'name']).split('\n').filter(Boolean).length === n;
+  }, 30 * 60_000, 500);
   const convergedMs = await until(`${n} Ready`, () => {
     peak = Math.max(peak, rssMiB(op.proc.pid!).rss);
     return readyCount(rig, ns) === n;
   }, 30 * 60_000, 1000);
   const c1 = await counts(op);
   const mem = rssMiB(op.proc.pid!);
-  results[`scale${n}`] = { platforms: n, convergedMs: Date.now() - ts, pollConvergedMs: convergedMs, reconciles: c1.reconciles - c0.reconciles, errors: c1.errors - c0.errors, writes: c1.writes - c0.writes, rssMiB: Math.round(mem.rss), peakRssMiB: Math.round(Math.max(peak, mem.peak)) };
+  results[`scale${n}`] = { platforms: n, objectsAppliedMs: appliedMs, convergedMs: Date.now() - ts, pollConvergedMs: convergedMs, reconciles: c1.reconciles - c0.reconciles, errors: c1.errors - c0.errors, writes: c1.writes - c0.writes, rssMiB: Math.round(mem.rss), peakRssMiB: Math.round(Math.max(peak, mem.peak)) };
   say(`${n} platforms: ${JSON.stringify(results[`scale${n}`])}`);
 }
 

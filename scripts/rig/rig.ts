@@ -174,8 +174,13 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
         `--service-account-private-key-file=${join(dir, 'sa.key')}`,
         '--use-service-account-credentials=false',
         '--concurrent-gc-syncs=5',
+        // client-go's default 20 QPS would make the rig, not the operator, the bottleneck at scale
+        '--kube-api-qps=300',
+        '--kube-api-burst=500',
+        '--concurrent-deployment-syncs=20',
+        '--concurrent-replicaset-syncs=20',
       ]);
-      start('kube-scheduler', join(bin, 'kube-scheduler'), [`--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0']);
+      start('kube-scheduler', join(bin, 'kube-scheduler'), [`--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0', '--kube-api-qps=300', '--kube-api-burst=500']);
       start('kwok', join(bin, 'kwok'), [
         `--kubeconfig=${kubeconfig}`,
         '--manage-all-nodes=false',
