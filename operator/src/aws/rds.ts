@@ -89,14 +89,7 @@ async function observeInstance(ctx: AwsContext, p: BookingPlatform, db: Database
             StorageType: 'gp3',
             MultiAZ: db.multiAZ,
             DBName: db.name,
-            DBSubnetGroupName: dbSubnetGroupName(p),
-            VpcSecurityGroupIds: [...aws.securityGroupIds],
-            StorageEncrypted: true,
-            BackupRetentionPeriod: db.backupRetentionDays,
-            DeletionProtection: deletionProtection(db, p.spec.environment),
-            CopyTagsToSnapshot: true,
-            MasterUsername: db.username,
-            MasterUserPassword: password,
+            ...createArgs(p, db, aws.securityGroupIds, password),
             PubliclyAccessible: false,
             AutoMinorVersionUpgrade: true,
             Tags: tagList(p),
@@ -155,14 +148,7 @@ async function observeCluster(ctx: AwsContext, p: BookingPlatform, db: DatabaseS
             Engine: db.engine,
             EngineVersion: db.version,
             DatabaseName: db.name,
-            DBSubnetGroupName: dbSubnetGroupName(p),
-            VpcSecurityGroupIds: [...aws.securityGroupIds],
-            StorageEncrypted: true,
-            BackupRetentionPeriod: db.backupRetentionDays,
-            DeletionProtection: deletionProtection(db, p.spec.environment),
-            CopyTagsToSnapshot: true,
-            MasterUsername: db.username,
-            MasterUserPassword: password,
+            ...createArgs(p, db, aws.securityGroupIds, password),
             ...(db.serverless ? { ServerlessV2ScalingConfiguration: { MinCapacity: db.serverless.minCapacity, MaxCapacity: db.serverless.maxCapacity } } : {}),
             Tags: tagList(p),
           }),
@@ -317,6 +303,20 @@ async function deleteCluster(ctx: AwsContext, p: BookingPlatform, db: DatabaseSp
     undefined,
   );
   return { done: false, message: `waiting for DBCluster ${id} to be deleted${snapshot ? ` (final snapshot ${snapshot})` : ''}` };
+}
+
+/** What a DBInstance and a DBCluster are created with alike: network, encryption, backups, credentials. */
+function createArgs(p: BookingPlatform, db: DatabaseSpec, securityGroupIds: string[], password: string) {
+  return {
+    DBSubnetGroupName: dbSubnetGroupName(p),
+    VpcSecurityGroupIds: [...securityGroupIds],
+    StorageEncrypted: true,
+    BackupRetentionPeriod: db.backupRetentionDays,
+    DeletionProtection: deletionProtection(db, p.spec.environment),
+    CopyTagsToSnapshot: true,
+    MasterUsername: db.username,
+    MasterUserPassword: password,
+  };
 }
 
 /** Delete arguments for the policy: a final snapshot with a deterministic name unless `Delete`. */
