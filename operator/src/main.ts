@@ -49,7 +49,6 @@ export async function startOperator(config: Config, log: Logger = pino({ level: 
     }),
   });
 
-  let workersStarted = false;
   const probes = { healthy: () => true, ready: () => controller.synced() };
   const metricsSrv = await serve(config.metricsPort, probes, metrics.registry);
   const healthSrv = config.healthPort === config.metricsPort && config.metricsPort !== 0 ? metricsSrv : await serve(config.healthPort, probes, metrics.registry);
@@ -76,7 +75,6 @@ export async function startOperator(config: Config, log: Logger = pino({ level: 
   const startWorkers = async () => {
     await controller.waitForSync();
     controller.startWorkers(reconciler);
-    workersStarted = true;
     log.info({ concurrency: config.concurrency, namespaces: config.namespaces.length ? config.namespaces : 'all' }, 'controller started');
   };
 
@@ -97,7 +95,6 @@ export async function startOperator(config: Config, log: Logger = pino({ level: 
   } else {
     await startWorkers();
   }
-  void workersStarted;
   return { controller, client, metrics, elector, ports: { metrics: metricsSrv.port, health: healthSrv.port }, finished, shutdown: () => shutdown(0) };
 }
 

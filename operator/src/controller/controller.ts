@@ -47,7 +47,7 @@ export class Controller implements Store {
   async startInformers(): Promise<void> {
     const scopes = this.opts.namespaces.length ? this.opts.namespaces : [undefined];
     for (const ns of scopes) {
-      const inf = new Informer(this.client, this.log, { apiVersion: API_VERSION, kind: KIND, namespace: ns, watchTimeoutSeconds: this.opts.watchTimeoutSeconds });
+      const inf = new Informer(this.client, this.log, { apiVersion: API_VERSION, kind: KIND, namespace: ns, watchTimeoutSeconds: this.opts.watchTimeoutSeconds, onRestart: this.countRestart(KIND) });
       inf.on((event, obj, old) => {
         if (event === 'update' && old && !platformChanged(old, obj)) return;
         this.enqueue(obj.metadata.namespace!, obj.metadata.name);
@@ -67,6 +67,7 @@ export class Controller implements Store {
           labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY}`,
           watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
           index: ownerIndex,
+          onRestart: this.countRestart(k.kind),
         });
         inf.on((_e, obj) => {
           const owner = ownerKey(obj, k);
@@ -140,15 +141,8 @@ export class Controller implements Store {
     return [...this.ownedInformers.values()].flat().flatMap((i) => keys.flatMap((k) => i.byIndex(k)));
   }
 
-  /** Restarts of all list/watch loops (exposed as a metric and in tests). */
-  informerRestarts(): number {
-    let n = 0;
-    for (const [k, list] of this.ownedInformers) {
-      const r = list.reduce((a, i) => a + i.restarts, 0);
-      this.metrics.informerRestarts.set({ kind: k.split('/').at(-1)! }, r);
-      n += r;
-    }
-    return n + this.platforms.reduce((a, i) => a + i.restarts, 0);
+  private countRestart(kind: string): () => void {
+    return () => this.metrics.informerRestarts.inc({ kind });
   }
 
   private platformObjects(): Obj[] {

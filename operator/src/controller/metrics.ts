@@ -32,7 +32,7 @@ export class Metrics {
   readonly drift = new Counter({ name: 'booking_operator_drift_corrected_total', help: 'Objects found changed or deleted by someone else and restored', labelNames: ['kind'], registers: [this.registry] });
   readonly pruned = new Counter({ name: 'booking_operator_objects_pruned_total', help: 'Objects deleted because the platform no longer wants them', labelNames: ['kind'], registers: [this.registry] });
   readonly platformCondition = new Gauge({ name: 'booking_operator_platform_condition', help: 'Status of each platform condition (1 for the current status)', labelNames: ['namespace', 'name', 'type', 'status'], registers: [this.registry] });
-  readonly informerRestarts = new Gauge({ name: 'booking_operator_informer_restarts', help: 'Restarts of list/watch loops', labelNames: ['kind'], registers: [this.registry] });
+  readonly informerRestarts = new Counter({ name: 'booking_operator_informer_restarts_total', help: 'Restarts of list/watch loops after an error', labelNames: ['kind'], registers: [this.registry] });
 
   constructor(opts: { defaults?: boolean } = {}) {
     if (opts.defaults !== false) collectDefaultMetrics({ register: this.registry });

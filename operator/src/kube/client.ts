@@ -3,7 +3,8 @@
  * interface — get/list/watch/apply/delete — so the reconciler can be tested against a real
  * apiserver and reasoned about without client-node's API surface.
  *
- * Every request is counted by verb (the no-op reconcile test and the benchmarks read the counts).
+ * Every request reports its verb and HTTP code through `onRequest` (the operator's
+ * `rest_client_requests_total`, which tests and benchmarks read).
  *
  * Bodies travel as plain JSON. client-node's typed ObjectSerializer is deliberately not used for
  * objects: it renames and drops fields it does not model (a NetworkPolicy's `from` became `_from`
@@ -38,18 +39,11 @@ export class KubeError extends Error {
   }
 }
 
-export interface RequestCounts {
-  read: number;
-  write: number;
-  watch: number;
-}
-
 export class KubeClient {
   readonly kc: KubeConfig;
   private readonly watcher: Watch;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 32 });
   private readonly server: URL;
-  readonly counts: RequestCounts = { read: 0, write: 0, watch: 0 };
   /** Called after every request (metrics hook): verb and HTTP code. */
   onRequest: (verb: string, code: number) => void = () => {};
   private readonly discovery = new Map<string, Map<string, { name: string; namespaced: boolean }>>();
@@ -125,7 +119,6 @@ export class KubeClient {
    * once when the stream ends (err undefined for a normal server-side close).
    */
   async watch(path: string, params: Record<string, string | number | boolean | undefined>, onEvent: (e: WatchEvent) => void, done: (err?: unknown) => void): Promise<AbortController> {
-    this.counts.watch++;
     return this.watcher.watch(path, params, (type, object) => onEvent({ type: type as WatchEvent['type'], object }), (err) => done(err ?? undefined));
   }
 
@@ -173,8 +166,6 @@ export class KubeClient {
 
   /** One HTTP request with the kubeconfig's credentials; JSON in, JSON out. */
   private async send<T>(verb: string, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
-    if (verb === 'get' || verb === 'list' || verb === 'discovery') this.counts.read++;
-    else this.counts.write++;
     const opts: RequestOptions = { method, headers: { accept: 'application/json' } };
     await this.kc.applyToHTTPSOptions(opts);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));

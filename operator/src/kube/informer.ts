@@ -23,6 +23,8 @@ export interface InformerOptions {
   /** Silence longer than this (ms) aborts the watch. Default: watch timeout + 30 s. */
   watchdogMs?: number;
   maxBackoffMs?: number;
+  /** Called each time the list/watch loop restarts after an error (metrics hook). */
+  onRestart?: () => void;
   /** Index key of an object (e.g. its owner), for O(1) lookups with byIndex(). */
   index?: (o: Obj) => string | undefined;
 }
@@ -40,7 +42,6 @@ export class Informer {
   private readonly sleeper = new Sleeper();
   /** Last time anything arrived (for health). */
   lastActivity = Date.now();
-  restarts = 0;
 
   constructor(client: KubeClient, log: Logger, opts: InformerOptions) {
     this.client = client;
@@ -81,7 +82,7 @@ export class Informer {
         await this.watchFrom(rv);
       } catch (err) {
         if (this.stopped) break;
-        this.restarts++;
+        this.opts.onRestart?.();
         this.log.warn({ err: message(err), backoffMs: backoff }, 'list/watch failed; retrying');
         await this.sleeper.sleep(backoff * (0.5 + Math.random() / 2));
         backoff = Math.min(backoff * 2, max);
