@@ -5,21 +5,21 @@
  * the SDK — and prints what happens as it happens. Then it leaves everything running, with a
  * KUBECONFIG line for kubectl, until Ctrl-C. DEMO_EXIT=1 exits once every platform is Ready.
  */
-import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
-import { DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
-import { DescribeFileSystemsCommand, EFSClient } from '@aws-sdk/client-efs';
-import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
+import { DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
+import { DescribeFileSystemsCommand } from '@aws-sdk/client-efs';
+import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { configFromEnv } from '../operator/src/config.ts';
 import { startOperator } from '../operator/src/main.ts';
+import { motoClients, network, REGION } from '../operator/test/aws/moto.ts';
 import { installCrds, kubectlOk } from '../operator/test/rig/kubectl.ts';
 import { startRig } from './rig/rig.ts';
 
 const started = Date.now();
 const say = (msg: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${msg}`);
-const region = 'us-east-1';
+const region = REGION;
 
 say('starting the local rig (etcd, kube-apiserver, controller-manager, scheduler, kwok, moto)…');
 const rig = await startRig({ nodes: 3, log: (l) => say(l) });
@@ -29,13 +29,9 @@ say(`rig ready: ${JSON.stringify(rig.timings)}`);
 // the SDK's default credential chain reads these; moto accepts any
 process.env.AWS_ACCESS_KEY_ID ??= 'demo';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'demo';
-const aws = { region, endpoint: rig.awsEndpoint! };
-const ec2 = new EC2Client(aws);
-const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.20.0.0/16' }))).Vpc!.VpcId!;
-const subnets = await Promise.all(
-  ['a', 'b'].map(async (az, i) => (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: `10.20.${i}.0/24`, AvailabilityZone: `${region}${az}` }))).Subnet!.SubnetId!),
-);
-const sg = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'booking-pods', Description: 'pods of the cluster', VpcId: vpc }))).GroupId!;
+const aws = motoClients(rig.awsEndpoint!);
+const net = await network(aws, '10.20.0.0/16');
+const [vpc, subnets, sg] = [net.vpcId, net.subnetIds, net.securityGroupIds[0]!];
 say(`created the network in moto: ${vpc}, ${subnets.join(', ')}, ${sg}`);
 
 say('starting the operator from source…');
@@ -88,13 +84,13 @@ while (!allReady && Date.now() < deadline) {
 }
 say(allReady ? 'every platform is Ready' : 'not every platform became Ready within 10 minutes (see the conditions above)');
 
-const rds = await new RDSClient(aws).send(new DescribeDBInstancesCommand({}));
+const rds = await aws.rds.send(new DescribeDBInstancesCommand({}));
 for (const d of rds.DBInstances ?? []) say(`  AWS RDS ${d.DBInstanceIdentifier}: ${d.Engine} ${d.EngineVersion} ${d.DBInstanceClass} ${d.DBInstanceStatus} at ${d.Endpoint?.Address}:${d.Endpoint?.Port}`);
-const cache = await new ElastiCacheClient(aws).send(new DescribeReplicationGroupsCommand({}));
+const cache = await aws.elasticache.send(new DescribeReplicationGroupsCommand({}));
 for (const g of cache.ReplicationGroups ?? []) say(`  AWS ElastiCache ${g.ReplicationGroupId}: ${g.Status}`);
-const efs = await new EFSClient(aws).send(new DescribeFileSystemsCommand({}));
+const efs = await aws.efs.send(new DescribeFileSystemsCommand({}));
 for (const f of efs.FileSystems ?? []) say(`  AWS EFS ${f.FileSystemId}: ${f.LifeCycleState}, encrypted=${f.Encrypted}`);
-const s3 = await new S3Client({ ...aws, forcePathStyle: true }).send(new ListBucketsCommand({}));
+const s3 = await aws.s3.send(new ListBucketsCommand({}));
 for (const b of s3.Buckets ?? []) say(`  AWS S3 ${b.Name}`);
 
 const stop = async () => {

@@ -14,12 +14,12 @@ import {
 } from '@aws-sdk/client-rds';
 import { HeadBucketCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createClients, type AwsClients } from '../../src/aws/clients.ts';
 import { classify, failureState } from '../../src/aws/errors.ts';
 import { createSdkProvider } from '../../src/aws/provider.ts';
 import { platform, set, withDatabase, withProvisioner, withUploads } from '../fixtures/platform.ts';
-import { captureLog, CREDENTIALS, flakyProxy, motoClients, network, PASSWORD, REGION, sdkPlatform, startMoto, type Fault, type Moto, type Network } from './moto.ts';
+import { captureLog, CREDENTIALS, flakyProxy, PASSWORD, REGION, sdkPlatform, useMoto, type Fault, type Moto, type Network } from './moto.ts';
 
 const rdsError = (name: string, status: number, message: string, fault: 'client' | 'server' = status >= 500 ? 'server' : 'client') =>
   new RDSServiceException({ name, $fault: fault, $metadata: { httpStatusCode: status }, message });
@@ -177,14 +177,7 @@ describe('through the real SDK retry stack (a faulty proxy in front of moto)', (
   let moto: Moto;
   let aws: AwsClients;
   let net: Network;
-  beforeAll(async () => {
-    moto = await startMoto();
-    aws = motoClients(moto.endpoint);
-    net = await network(aws);
-  });
-  afterAll(async () => {
-    await moto?.stop();
-  });
+  useMoto((env) => ({ moto, aws, net } = env));
 
   const withProxy = async (plan: (action: string, n: number) => Fault, fn: (endpoint: string, seen: string[]) => Promise<void>) => {
     const proxy = await flakyProxy(moto.endpoint, plan);

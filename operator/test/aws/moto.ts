@@ -15,6 +15,7 @@ import { createSdkProvider, type SdkOptions } from '../../src/aws/provider.ts';
 import type { DataObservation, DataServices } from '../../src/data/types.ts';
 import { wantedServices } from '../../src/data/types.ts';
 import { platform, set, withProvisioner, type Modifier } from '../fixtures/platform.ts';
+import { afterAll, beforeAll } from 'vitest';
 
 export const REGION = 'us-east-1';
 export const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -99,6 +100,22 @@ export async function network(c: AwsClients, cidr = '10.0.0.0/16'): Promise<Netw
   const sg = await c.ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: `pods-${cidr}`, Description: 'pods' }));
   const other = await c.ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: `other-${cidr}`, Description: 'other' }));
   return { vpcId, subnetIds, securityGroupIds: [sg.GroupId!], otherSecurityGroupId: other.GroupId! };
+}
+
+/**
+ * moto with a network for the enclosing suite: started before its tests, stopped after them;
+ * `ready` receives the server, its clients and the network.
+ */
+export function useMoto(ready: (env: { moto: Moto; aws: AwsClients; net: Network }) => void): void {
+  let moto: Moto | undefined;
+  beforeAll(async () => {
+    moto = await startMoto();
+    const aws = motoClients(moto.endpoint);
+    ready({ moto, aws, net: await network(aws) });
+  });
+  afterAll(async () => {
+    await moto?.stop();
+  });
 }
 
 /** A `provisioner: sdk` platform in the moto network. */

@@ -1,24 +1,17 @@
 /** provisioner sdk, RDS and Aurora, against a private moto_server. */
 import { DescribeDBClusterSnapshotsCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, DescribeDBSubnetGroupsCommand } from '@aws-sdk/client-rds';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/aws/clients.ts';
 import { createSdkProvider } from '../../src/aws/provider.ts';
 import { awsName } from '../../src/render/names.ts';
 import { set, withDatabase } from '../fixtures/platform.ts';
-import { captureLog, converge, finalizeAll, motoClients, network, PASSWORD, provider, REGION, sdkPlatform, startMoto, type Moto, type Network } from './moto.ts';
+import { captureLog, converge, finalizeAll, motoClients, PASSWORD, provider, REGION, sdkPlatform, useMoto, type Moto, type Network } from './moto.ts';
 
 let moto: Moto;
 let aws: AwsClients;
 let net: Network;
 
-beforeAll(async () => {
-  moto = await startMoto();
-  aws = motoClients(moto.endpoint);
-  net = await network(aws);
-});
-afterAll(async () => {
-  await moto?.stop();
-});
+useMoto((env) => ({ moto, aws, net } = env));
 
 const instance = async (id: string) => (await aws.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0]!;
 const cluster = async (id: string) => (await aws.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters![0]!;

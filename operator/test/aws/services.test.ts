@@ -13,23 +13,16 @@ import {
   PutObjectCommand,
   PutPublicAccessBlockCommand,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/aws/clients.ts';
 import { set, withCache, withDatabase, withUploads, withWhatsapp } from '../fixtures/platform.ts';
-import { converge, finalizeAll, motoClients, network, PASSWORD, provider, sdkPlatform, startMoto, type Moto, type Network } from './moto.ts';
+import { converge, finalizeAll, PASSWORD, provider, sdkPlatform, useMoto, type Moto, type Network } from './moto.ts';
 
 let moto: Moto;
 let aws: AwsClients;
 let net: Network;
 
-beforeAll(async () => {
-  moto = await startMoto();
-  aws = motoClients(moto.endpoint);
-  net = await network(aws);
-});
-afterAll(async () => {
-  await moto?.stop();
-});
+useMoto((env) => ({ moto, aws, net } = env));
 
 const replicationGroups = async (prefix: string) =>
   ((await aws.elasticache.send(new DescribeReplicationGroupsCommand({}))).ReplicationGroups ?? []).filter((g) => g.ReplicationGroupId!.startsWith(prefix));

@@ -4,30 +4,27 @@
  * call, and deletion carries out the policies (a final snapshot for Snapshot; Retain leaves the
  * resource) before the finalizer lets go.
  */
-import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
-import { DescribeFileSystemsCommand, EFSClient } from '@aws-sdk/client-efs';
+import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';
+import { DescribeFileSystemsCommand } from '@aws-sdk/client-efs';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { motoClients, network as motoNetwork, REGION } from '../aws/moto.ts';
 import { kubectl, kubectlOk } from '../rig/kubectl.ts';
 import { startOperatorProcess, type OperatorProcess } from '../rig/operator-process.ts';
 import { waitUntil } from '../rig/wait.ts';
 
 const rig = inject('rig');
-const region = 'us-east-1';
-const aws = { region, endpoint: rig.awsEndpoint!, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
-const rds = new RDSClient(aws);
+const region = REGION;
+const aws = motoClients(rig.awsEndpoint!);
+const rds = aws.rds;
 let op: OperatorProcess;
 let network: { subnets: string[]; sg: string };
 
 beforeAll(async () => {
-  const ec2 = new EC2Client(aws);
-  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.40.0.0/16' }))).Vpc!.VpcId!;
-  const subnets = await Promise.all(['a', 'b'].map(async (az, i) => (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: `10.40.${i}.0/24`, AvailabilityZone: `${region}${az}` }))).Subnet!.SubnetId!));
-  const sg = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'sdk-test-pods', Description: 'pods', VpcId: vpc }))).GroupId!;
-  network = { subnets, sg };
+  const net = await motoNetwork(aws, '10.40.0.0/16');
+  network = { subnets: net.subnetIds, sg: net.securityGroupIds[0]! };
   op = await startOperatorProcess(rig.kubeconfig, {
     identity: 'sdk-test',
     env: { LEASE_NAME: 'sdk-test', AWS_REGION: region, AWS_ENDPOINT_URL: rig.awsEndpoint!, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
@@ -90,7 +87,7 @@ describe('provisioner sdk', () => {
     const instances = (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];
     expect(instances.map((i) => i.DBInstanceIdentifier)).not.toContain('bkp-sdk-shop-shop-db');
     // Retain: the file system (the WhatsApp session) outlives the platform
-    const fs = (await new EFSClient(aws).send(new DescribeFileSystemsCommand({}))).FileSystems ?? [];
+    const fs = (await aws.efs.send(new DescribeFileSystemsCommand({}))).FileSystems ?? [];
     expect(fs.some((f) => f.Tags?.some((t) => t.Key === 'booking.io/platform' && t.Value === 'sdk-shop/shop'))).toBe(true);
     // the cluster-scoped volume goes too, once its claim is garbage-collected (pv-protection)
     await waitUntil('PersistentVolume gone', () => kubectl(rig, ['get', 'pv', 'bkp-sdk-shop-shop-whatsapp-auth']).code !== 0, 60_000, 500);
