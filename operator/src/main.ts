@@ -1,8 +1,10 @@
 /**
  * The operator process: informers start at once (a standby keeps warm caches), workers start
  * when this replica becomes leader. SIGTERM/SIGINT: stop taking work, drain in-flight
- * reconciles within the grace period, release the lease, flush logs, exit 0. Losing the lease
- * exits 1 (as controller-runtime does) so the pod restarts clean.
+ * reconciles within the grace period (their writes stop at the renew deadline, as the lease is
+ * no longer renewed), release the lease, flush logs, exit 0. Losing the lease stops all work at
+ * once — no further reconcile starts, no further write is sent — and exits 1 (as
+ * controller-runtime does) so the pod restarts clean.
  */
 import { pino, type Logger } from 'pino';
 import { configFromEnv, type Config } from './config.ts';
@@ -13,7 +15,7 @@ import { CONTROLLER, Metrics } from './controller/metrics.ts';
 import { Reconciler } from './controller/reconciler.ts';
 import { serve } from './controller/server.ts';
 import { dataServicesFor } from './data/index.ts';
-import { KubeClient } from './kube/client.ts';
+import { KubeClient, type Obj } from './kube/client.ts';
 
 export interface Operator {
   controller: Controller;
@@ -41,6 +43,15 @@ export async function startOperator(config: Config, log: Logger = pino({ level: 
     log,
     dataServices: dataServicesFor({
       ackLookup: (apiVersion, kind, ns, name) => controller.get(apiVersion, kind, ns, name) as { spec?: any; status?: any } | undefined,
+      ackWriter: {
+        objects: (p, component) => controller.owned(p as unknown as Obj).filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'data' && o.metadata.labels?.['app.kubernetes.io/name'] === component),
+        patch: async (o, patch) => {
+          const ref = { apiVersion: o.apiVersion!, kind: o.kind!, name: o.metadata.name, namespace: o.metadata.namespace };
+          const meta = { ...((patch.metadata as object | undefined) ?? {}), uid: o.metadata.uid };
+          return (await client.patch(ref, { ...patch, metadata: meta }, 'merge')).metadata.resourceVersion;
+        },
+        delete: (o) => client.delete({ apiVersion: o.apiVersion!, kind: o.kind!, name: o.metadata.name, namespace: o.metadata.namespace }, { uid: o.metadata.uid }),
+      },
       readSecret: async (ns, name) => {
         const s = await client.get({ apiVersion: 'v1', kind: 'Secret', name, namespace: ns });
         return s ? Object.fromEntries(Object.entries((s.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])) : undefined;
@@ -74,13 +85,18 @@ export async function startOperator(config: Config, log: Logger = pino({ level: 
 
   const startWorkers = async () => {
     await controller.waitForSync();
-    controller.startWorkers(reconciler);
+    controller.startWorkers(reconciler, () => elector?.isLeader() ?? true);
     log.info({ concurrency: config.concurrency, namespaces: config.namespaces.length ? config.namespaces : 'all' }, 'controller started');
   };
 
   let elector: LeaderElector | undefined;
   if (config.leaderElect) {
-    elector = new LeaderElector(client, log, { namespace: config.leaseNamespace, name: config.leaseName, identity: config.identity });
+    // the lease has its own client: the work client is fenced by the lease, and renewals do not
+    // queue behind reconcile traffic
+    const leaseClient = KubeClient.fromDefault(config.kubeconfig);
+    leaseClient.onRequest = client.onRequest;
+    elector = new LeaderElector(leaseClient, log, { namespace: config.leaseNamespace, name: config.leaseName, identity: config.identity });
+    client.mayWrite = () => elector!.isLeader();
     metrics.leader.set({ name: config.leaseName }, 0);
     void (async () => {
       if (!(await elector!.acquire())) return;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Provides every binary the local rig needs and prints `export RIG_BIN=DIR` (DIR holds them all).
+# Provides every binary the local rig needs and prints `export RIG_BIN=DIR` (DIR holds them all)
+# and `export RIG_ACK_CRDS=DIR` (the real ACK CRDs: rds, elasticache and s3 controllers').
 # Binaries are cached under ~/.cache/booking-operator/<name>-<version>/ and reused.
 # KUBEBUILDER_ASSETS, when set, is used first for any binary it holds (envtest convention).
 # Anything that cannot be had stops the script with a message saying what is missing and how to
@@ -128,9 +129,73 @@ ensure_moto() {
   ln -sf "$(command -v moto_server)" "$bin/moto_server"
 }
 
+# The real ACK pieces: the rds-controller binary (built from its Go module) and the real CRDs of
+# rds-controller, elasticache-controller and s3-controller (module download only, from
+# config/crd/bases and config/crd/common/bases). One lock per cache folder: two runs may start at
+# once; whatever is built goes to a unique temporary name first and is renamed into place.
+ack_rds_dir=$cache/ack-rds-controller-$ACK_RDS_VERSION
+ack_crds=$cache/ack-crds-rds-$ACK_RDS_VERSION-elasticache-$ACK_ELASTICACHE_VERSION-s3-$ACK_S3_VERSION
+ensure_ack() {
+  mkdir -p "$ack_rds_dir"
+  (
+    flock 9
+    if [[ ! -x "$ack_rds_dir/controller" ]]; then
+      command -v go >/dev/null || die "Go toolchain (to build the ACK rds-controller $ACK_RDS_VERSION); install Go >= 1.25"
+      local src=$ack_rds_dir/src started=$SECONDS
+      mkdir -p "$src"
+      log "building ACK rds-controller $ACK_RDS_VERSION from Go modules (first time only; about 10 minutes on 2 cores)"
+      cat >"$src/go.mod" <<MOD
+module rig.local/ack
+go 1.25.0
+require github.com/aws-controllers-k8s/rds-controller $ACK_RDS_VERSION
+MOD
+      cat >"$src/tools.go" <<'GO'
+//go:build tools
+
+package tools
+
+import _ "github.com/aws-controllers-k8s/rds-controller/cmd/controller"
+GO
+      # The controller's own go.sum (its module is checked against the checksum database) pins its
+      # dependencies; some of them (aws-sdk-go-v2/service/rds) the checksum database here does not serve.
+      local mdir
+      mdir=$(cd "$src" && go mod download -json "github.com/aws-controllers-k8s/rds-controller@$ACK_RDS_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+      [[ -f "$mdir/go.sum" ]] || die "github.com/aws-controllers-k8s/rds-controller@$ACK_RDS_VERSION from the Go module proxy"
+      cp "$mdir/go.sum" "$src/go.sum" && chmod 644 "$src/go.sum"
+      (cd "$src" && go mod tidy -e >/dev/null 2>&1 || true)
+      local tmp=$ack_rds_dir/controller.tmp.$$
+      (cd "$src" && go build -trimpath -ldflags "-s -w" -o "$tmp" github.com/aws-controllers-k8s/rds-controller/cmd/controller) \
+        || { rm -f "$tmp"; die "ACK rds-controller $ACK_RDS_VERSION: go build failed (see above)"; }
+      mv "$tmp" "$ack_rds_dir/controller"
+      log "built ACK rds-controller in $((SECONDS - started)) s"
+    fi
+  ) 9>"$ack_rds_dir/.lock"
+  ln -sf "$ack_rds_dir/controller" "$bin/ack-rds-controller"
+  mkdir -p "$ack_crds"
+  (
+    flock 9
+    [[ -f "$ack_crds/.complete" ]] && exit 0
+    local tmp=$ack_crds/.tmp.$$ m dir
+    rm -rf "$tmp"; mkdir -p "$tmp"
+    for m in "rds-controller@$ACK_RDS_VERSION" "elasticache-controller@$ACK_ELASTICACHE_VERSION" "s3-controller@$ACK_S3_VERSION"; do
+      dir=$(cd "$tmp" && go mod download -json "github.com/aws-controllers-k8s/$m" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+      [[ -d "$dir/config/crd/bases" ]] || die "ACK CRDs of github.com/aws-controllers-k8s/$m from the Go module proxy"
+      cp "$dir"/config/crd/bases/*.yaml "$tmp/"
+      if [[ -d "$dir/config/crd/common/bases" ]]; then cp "$dir"/config/crd/common/bases/*.yaml "$tmp/"; fi
+    done
+    chmod 644 "$tmp"/*.yaml
+    mv "$tmp"/*.yaml "$ack_crds/"
+    rmdir "$tmp"
+    touch "$ack_crds/.complete"
+  ) 9>"$ack_crds/.lock"
+}
+
 case "${1:-all}" in
   kubernetes) build_kubernetes ;;
-  all) ensure_etcd; ensure_moto; ensure_kubectl_helm; ensure_kwok; build_kubernetes ;;
-  *) die "usage: $0 [all|kubernetes]" ;;
+  ack) ensure_ack ;;
+  paths) ;; # only print where things are (or will be); builds nothing
+  all) ensure_etcd; ensure_moto; ensure_kubectl_helm; ensure_kwok; build_kubernetes; ensure_ack ;;
+  *) die "usage: $0 [all|kubernetes|ack|paths]" ;;
 esac
 echo "export RIG_BIN=$bin"
+echo "export RIG_ACK_CRDS=$ack_crds"

@@ -443,6 +443,18 @@ export const statusSchema: Schema = object(
       'Per-component readiness.',
       { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] },
     ),
+    released: array(
+      object(
+        {
+          service: string('The section it came from (database, cache, fileSystem, uploads).'),
+          resource: string('What stays in AWS: a retained resource or a final snapshot (kind and identifier).'),
+          policy: string('The deletionPolicy that left it.'),
+          secret: string('The Secret, no longer owned by the platform, with the credential that opens it.'),
+        },
+        { title: 'ReleasedResource', required: ['service', 'resource', 'policy'] },
+      ),
+      'AWS resources the operator created, let go of and left in place by their deletionPolicy: no longer managed, still billed.',
+    ),
   },
   { title: 'BookingPlatformStatus', description: 'Observed state, written by the operator.' },
 );

@@ -360,6 +360,17 @@ export interface ComponentStatus {
   message?: string;
 }
 
+export interface ReleasedResource {
+  /** The section it came from (database, cache, fileSystem, uploads). */
+  service: string;
+  /** What stays in AWS: a retained resource or a final snapshot (kind and identifier). */
+  resource: string;
+  /** The deletionPolicy that left it. */
+  policy: string;
+  /** The Secret, no longer owned by the platform, with the credential that opens it. */
+  secret?: string;
+}
+
 /** Observed state, written by the operator. */
 export interface BookingPlatformStatus {
   /** The spec generation this status describes. */
@@ -379,6 +390,8 @@ export interface BookingPlatformStatus {
   };
   /** Per-component readiness. */
   components?: Array<ComponentStatus>;
+  /** AWS resources the operator created, let go of and left in place by their deletionPolicy: no longer managed, still billed. */
+  released?: Array<ReleasedResource>;
 }
 
 /** A BookingPlatform as stored by the apiserver (after defaulting). */

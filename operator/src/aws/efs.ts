@@ -1,8 +1,9 @@
 /**
  * EFS through the SDK, as the ACK renderer (render/ack/efs.ts): a file system (CreationToken =
- * awsName(p,'efs'), so a lost create response is found again), one mount target per subnet
+ * fileSystemName, so a lost create response is found again), one mount target per subnet
  * with only the spec's security groups, and the WhatsApp access point (uid/gid 1000, its own
- * root /whatsapp-auth, 0700), found again by its ClientToken or Name tag.
+ * root /whatsapp-auth, 0700), found again by its tags. A file system under our token that is not
+ * tagged as this platform's is never mounted or changed (NotOwned).
  */
 import {
   CreateAccessPointCommand,
@@ -24,13 +25,13 @@ import type { BookingPlatform } from '../api/types.generated.ts';
 import { notReady, ready, type ServiceState } from '../data/types.ts';
 import { accessPointName, fileSystemName, WHATSAPP_ROOT } from '../render/ack/efs.ts';
 import { RUN_AS_USER } from '../render/pod.ts';
-import { lifecycle, lifecycleState, ownedBy, sameSet, tagList, type AwsContext, type Step } from './context.ts';
+import { classifyLifecycle, combine, lifecycle, lifecycleState, notOwned, ownedBy, sameSet, tagList, type AwsContext, type Step, lost } from './context.ts';
 import { call, callOr } from './errors.ts';
 
 export type FileSystemState = ServiceState & { fileSystemId?: string; accessPointId?: string };
 
 export async function describeFileSystem(ctx: AwsContext, p: BookingPlatform): Promise<FileSystemDescription | undefined> {
-  const token = fileSystemName(p);
+  const token = fileSystemName(p, ctx.render);
   const out = await call(`DescribeFileSystems ${token}`, () => ctx.clients.efs.send(new DescribeFileSystemsCommand({ CreationToken: token })));
   return out.FileSystems?.find((f) => f.LifeCycleState !== 'deleted');
 }
@@ -40,18 +41,42 @@ async function mountTargets(ctx: AwsContext, fsId: string): Promise<MountTargetD
   return out?.MountTargets ?? [];
 }
 
+/**
+ * This platform's access point, found by its tags (owner and Name), not by ClientToken: a create
+ * whose answer was lost is found again even where the token is not honoured. Several (an earlier
+ * retried create): the lowest id, so every pass picks the same one.
+ */
 export async function findAccessPoint(ctx: AwsContext, p: BookingPlatform, fsId: string): Promise<AccessPointDescription | undefined> {
-  const name = accessPointName(p);
+  const name = accessPointName(p, ctx.render);
   const out = await callOr(`DescribeAccessPoints ${fsId}`, () => ctx.clients.efs.send(new DescribeAccessPointsCommand({ FileSystemId: fsId })), ['FileSystemNotFound'], undefined);
-  return out?.AccessPoints?.find((a) => a.ClientToken === name || a.Name === name || a.Tags?.some((t) => t.Key === 'Name' && t.Value === name));
+  return (out?.AccessPoints ?? [])
+    .filter((a) => ownedBy(ctx, p, a.Tags) && a.Tags?.some((t) => t.Key === 'Name' && t.Value === name))
+    .sort((a, b) => (a.AccessPointId ?? '').localeCompare(b.AccessPointId ?? ''))[0];
 }
 
-export async function observeFileSystem(ctx: AwsContext, p: BookingPlatform): Promise<FileSystemState> {
+/**
+ * One attempt, no SDK retry, for creates AWS makes unique only by client token (an emulator may
+ * not): a lost answer is a transient error, and the next pass finds the resource by lookup.
+ */
+function once<C extends { middlewareStack: { add(mw: unknown, o: Record<string, unknown>): void } }>(cmd: C): C {
+  cmd.middlewareStack.add((next: (a: unknown) => unknown) => (args: unknown) => next(args), {
+    name: 'retryMiddleware',
+    step: 'finalizeRequest',
+    priority: 'high',
+    tags: ['RETRY'],
+    override: true,
+  });
+  return cmd;
+}
+
+export async function observeFileSystem(ctx: AwsContext, p: BookingPlatform, existed = false): Promise<FileSystemState> {
   const spec = p.spec.fileSystem;
   const aws = p.spec.aws!;
-  const token = fileSystemName(p);
+  const token = fileSystemName(p, ctx.render);
   const fs = await describeFileSystem(ctx, p);
+  if (fs && !ownedBy(ctx, p, fs.Tags)) return notOwned(ctx, p, 'FileSystem', `${token} (${fs.FileSystemId})`, fs.Tags);
   if (!fs) {
+    if (existed) return lost('FileSystem', token, 'fileSystem');
     ctx.log.info({ kind: 'FileSystem', id: token }, 'creating AWS resource');
     const out = await callOr(
       `CreateFileSystem ${token}`,
@@ -63,7 +88,7 @@ export async function observeFileSystem(ctx: AwsContext, p: BookingPlatform): Pr
             PerformanceMode: spec.performanceMode,
             ThroughputMode: spec.throughputMode,
             Backup: true,
-            Tags: tagList(p, { Name: token }),
+            Tags: tagList(ctx, p, { Name: token }),
           }),
         ),
       ['FileSystemAlreadyExists'],
@@ -73,9 +98,19 @@ export async function observeFileSystem(ctx: AwsContext, p: BookingPlatform): Pr
   }
   const fsId = fs.FileSystemId!;
   const status = lifecycle(ctx, 'FileSystem', fsId, fs.LifeCycleState);
-  if (status !== 'available') return lifecycleState('FileSystem', fsId, status);
+  const fsState = lifecycleState('FileSystem', fsId, status);
+  if (!fsState.ready) return fsState;
+  const apName = accessPointName(p, ctx.render);
+  if (!classifyLifecycle('FileSystem', status).modifiable) {
+    // AWS is updating the file system: nothing is created or changed now; what exists keeps serving
+    const existing = await findAccessPoint(ctx, p, fsId);
+    if (!existing) return notReady('Creating', `AccessPoint ${apName}: waiting for FileSystem ${fsId} (AWS status "${status}")`);
+    const apState = lifecycleState('AccessPoint', existing.AccessPointId!, lifecycle(ctx, 'AccessPoint', existing.AccessPointId!, existing.LifeCycleState));
+    if (!apState.ready) return apState;
+    return { ...combine([fsState, apState], fsState), fileSystemId: fsId, accessPointId: existing.AccessPointId };
+  }
 
-  const waits: ServiceState[] = [];
+  const waits: ServiceState[] = [fsState];
   // one mount target per subnet, only the spec's security groups
   const mts = await mountTargets(ctx, fsId);
   for (const subnet of aws.subnetIds) {
@@ -84,7 +119,7 @@ export async function observeFileSystem(ctx: AwsContext, p: BookingPlatform): Pr
       ctx.log.info({ kind: 'MountTarget', fileSystemId: fsId, subnet }, 'creating AWS resource');
       await callOr(
         `CreateMountTarget ${fsId} ${subnet}`,
-        () => ctx.clients.efs.send(new CreateMountTargetCommand({ FileSystemId: fsId, SubnetId: subnet, SecurityGroups: [...aws.securityGroupIds] })),
+        () => ctx.clients.efs.send(once(new CreateMountTargetCommand({ FileSystemId: fsId, SubnetId: subnet, SecurityGroups: [...aws.securityGroupIds] }))),
         ['MountTargetAlreadyExists'],
         undefined,
       );
@@ -94,6 +129,7 @@ export async function observeFileSystem(ctx: AwsContext, p: BookingPlatform): Pr
     const mtId = mt.MountTargetId!;
     const st = lifecycle(ctx, 'MountTarget', mtId, mt.LifeCycleState);
     if (st !== 'available') {
+      // usable while AWS updates it (no change sent meanwhile); not usable while creating
       waits.push(lifecycleState('MountTarget', mtId, st));
       continue;
     }
@@ -104,7 +140,6 @@ export async function observeFileSystem(ctx: AwsContext, p: BookingPlatform): Pr
     }
   }
 
-  const apName = accessPointName(p);
   let ap = await findAccessPoint(ctx, p, fsId);
   if (!ap) {
     ctx.log.info({ kind: 'AccessPoint', id: apName, fileSystemId: fsId }, 'creating AWS resource');
@@ -112,25 +147,25 @@ export async function observeFileSystem(ctx: AwsContext, p: BookingPlatform): Pr
       `CreateAccessPoint ${apName}`,
       () =>
         ctx.clients.efs.send(
-          new CreateAccessPointCommand({
+          once(new CreateAccessPointCommand({
             // ClientToken makes the create idempotent on AWS's side too
             ClientToken: apName,
             FileSystemId: fsId,
             PosixUser: { Uid: RUN_AS_USER, Gid: RUN_AS_USER },
             RootDirectory: { Path: WHATSAPP_ROOT, CreationInfo: { OwnerUid: RUN_AS_USER, OwnerGid: RUN_AS_USER, Permissions: '0700' } },
-            Tags: tagList(p, { Name: apName }),
-          }),
+            Tags: tagList(ctx, p, { Name: apName }),
+          })),
         ),
       ['AccessPointAlreadyExists'],
       undefined,
     );
     waits.push(notReady('Creating', `AccessPoint ${ap?.AccessPointId ?? apName}: create requested (AWS status "${ap?.LifeCycleState ?? 'creating'}")`));
   } else {
-    const st = lifecycle(ctx, 'AccessPoint', ap.AccessPointId!, ap.LifeCycleState);
-    if (st !== 'available') waits.push(lifecycleState('AccessPoint', ap.AccessPointId!, st));
+    waits.push(lifecycleState('AccessPoint', ap.AccessPointId!, lifecycle(ctx, 'AccessPoint', ap.AccessPointId!, ap.LifeCycleState)));
   }
-  if (waits.length) return waits[0]!;
-  return { ...ready(`FileSystem ${fsId} and AccessPoint ${ap!.AccessPointId} are available`), fileSystemId: fsId, accessPointId: ap!.AccessPointId };
+  const blocked = waits.find((s) => !s.ready);
+  if (blocked) return blocked;
+  return { ...combine(waits, ready(`FileSystem ${fsId} and AccessPoint ${ap!.AccessPointId} are available`)), fileSystemId: fsId, accessPointId: ap!.AccessPointId };
 }
 
 /**
@@ -140,9 +175,9 @@ export async function observeFileSystem(ctx: AwsContext, p: BookingPlatform): Pr
 export async function finalizeFileSystem(ctx: AwsContext, p: BookingPlatform): Promise<Step> {
   if (p.spec.fileSystem.deletionPolicy !== 'Delete') return { done: true, message: 'file system retained (deletionPolicy Retain)' };
   const fs = await describeFileSystem(ctx, p);
-  if (!fs) return { done: true, message: `FileSystem ${fileSystemName(p)} deleted` };
+  if (!fs) return { done: true, message: `FileSystem ${fileSystemName(p, ctx.render)} deleted` };
   const fsId = fs.FileSystemId!;
-  if (!ownedBy(p, fs.Tags)) return { done: true, message: `FileSystem ${fsId} is not tagged as this platform's: left alone` };
+  if (!ownedBy(ctx, p, fs.Tags)) return { done: true, message: `FileSystem ${fsId} is not tagged as this platform's: left alone` };
   if (fs.LifeCycleState === 'deleting') return { done: false, message: `waiting for FileSystem ${fsId} to be deleted (AWS status "deleting")` };
 
   const out = await callOr(`DescribeAccessPoints ${fsId}`, () => ctx.clients.efs.send(new DescribeAccessPointsCommand({ FileSystemId: fsId })), ['FileSystemNotFound'], undefined);

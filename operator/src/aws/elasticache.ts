@@ -21,9 +21,9 @@ import {
 } from '@aws-sdk/client-elasticache';
 import type { BookingPlatform, CacheSpec } from '../api/types.generated.ts';
 import { redisUrl } from '../data/connection.ts';
-import { notReady, ready, type ServiceState } from '../data/types.ts';
+import { notReady, type ServiceState } from '../data/types.ts';
 import { cacheId } from '../render/ack/elasticache.ts';
-import { description, lifecycle, lifecycleState, ownedBy, tagList, type AwsContext, type Step } from './context.ts';
+import { classifyLifecycle, correctDrift, description, lifecycle, lifecycleState, notOwned, ownedBy, tagList, type AwsContext, type Step } from './context.ts';
 import { AwsCallError, call, callOr, classify } from './errors.ts';
 
 export type CacheState = ServiceState & { url?: string };
@@ -38,9 +38,14 @@ export async function describeReplicationGroup(ctx: AwsContext, id: string): Pro
 export async function observeCache(ctx: AwsContext, p: BookingPlatform): Promise<CacheState> {
   const c = p.spec.cache!;
   const aws = p.spec.aws!;
-  const id = cacheId(p);
-  await ensureSubnetGroup(ctx, p);
+  const id = cacheId(p, ctx.render);
+  const foreign = await ensureSubnetGroup(ctx, p);
+  if (foreign) return foreign;
   const rg = await describeReplicationGroup(ctx, id);
+  if (rg) {
+    const tags = await tagsOf(ctx, rg.ARN, id);
+    if (!ownedBy(ctx, p, tags)) return notOwned(ctx, p, 'ReplicationGroup', id, tags);
+  }
   if (!rg) {
     const failover = c.replicas > 0;
     ctx.log.info({ kind: 'ReplicationGroup', id, nodeType: c.nodeType, replicas: c.replicas }, 'creating AWS resource');
@@ -63,7 +68,7 @@ export async function observeCache(ctx: AwsContext, p: BookingPlatform): Promise
             CacheSubnetGroupName: id,
             SecurityGroupIds: [...aws.securityGroupIds],
             SnapshotRetentionLimit: 1,
-            Tags: tagList(p),
+            Tags: tagList(ctx, p),
           }),
         ),
       ['ReplicationGroupAlreadyExists'],
@@ -72,29 +77,37 @@ export async function observeCache(ctx: AwsContext, p: BookingPlatform): Promise
     return notReady('Creating', `ReplicationGroup ${id}: create requested (AWS status "${out?.ReplicationGroup?.Status ?? 'creating'}")`);
   }
   const status = lifecycle(ctx, 'ReplicationGroup', id, rg.Status);
-  if (status !== 'available') return lifecycleState('ReplicationGroup', id, status);
-
-  const change = cacheDrift(rg, c);
-  if (change) {
-    ctx.log.info({ kind: 'ReplicationGroup', id, change: change.what }, 'correcting drift');
-    await call(`${change.action} ${id}`, () => change.send(ctx, id));
-    return notReady('Modifying', `ReplicationGroup ${id}: applying ${change.what}`);
-  }
+  let state = lifecycleState('ReplicationGroup', id, status);
+  // no change while AWS is busy (snapshotting, modifying): it would be rejected; a later pass sends it
+  const change = classifyLifecycle('ReplicationGroup', status).modifiable ? cacheDrift(rg, c) : undefined;
+  if (change) state = await correctDrift(ctx, state, { kind: 'ReplicationGroup', id, action: change.action, fields: [change.what], what: change.what }, () => change.send(ctx, id));
+  if (!state.ready) return state;
   const ep = rg.NodeGroups?.[0]?.PrimaryEndpoint ?? rg.ConfigurationEndpoint;
   if (!ep?.Address) return notReady('EndpointPending', `ReplicationGroup ${id} has no primary endpoint yet`);
-  return { ...ready(`ReplicationGroup ${id} is available`), url: redisUrl(ep.Address, ep.Port ?? 6379, rg.TransitEncryptionEnabled ?? c.transitEncryption) };
+  return { ...state, url: redisUrl(ep.Address, ep.Port ?? 6379, rg.TransitEncryptionEnabled ?? c.transitEncryption) };
 }
 
-async function ensureSubnetGroup(ctx: AwsContext, p: BookingPlatform): Promise<void> {
-  const name = cacheId(p);
+/** ElastiCache describes carry no tags: they are read by ARN (none known: no tags, so not ours). */
+async function tagsOf(ctx: AwsContext, arn: string | undefined, id: string) {
+  if (!arn) return undefined;
+  return (await call(`ListTagsForResource ${id}`, () => ctx.clients.elasticache.send(new ListTagsForResourceCommand({ ResourceName: arn })))).TagList;
+}
+
+/** Creates the subnet group if missing; a NotOwned state when the one there is another platform's. */
+async function ensureSubnetGroup(ctx: AwsContext, p: BookingPlatform): Promise<ServiceState | undefined> {
+  const name = cacheId(p, ctx.render);
   const found = await callOr(`DescribeCacheSubnetGroups ${name}`, () => ctx.clients.elasticache.send(new DescribeCacheSubnetGroupsCommand({ CacheSubnetGroupName: name })), ['CacheSubnetGroupNotFound'], undefined);
-  if (found?.CacheSubnetGroups?.length) return;
+  const group = found?.CacheSubnetGroups?.[0];
+  if (group) {
+    const tags = await tagsOf(ctx, group.ARN, name);
+    return ownedBy(ctx, p, tags) ? undefined : notOwned(ctx, p, 'CacheSubnetGroup', name, tags);
+  }
   ctx.log.info({ kind: 'CacheSubnetGroup', id: name }, 'creating AWS resource');
   await callOr(
     `CreateCacheSubnetGroup ${name}`,
     () =>
       ctx.clients.elasticache.send(
-        new CreateCacheSubnetGroupCommand({ CacheSubnetGroupName: name, CacheSubnetGroupDescription: description(p), SubnetIds: [...p.spec.aws!.subnetIds], Tags: tagList(p) }),
+        new CreateCacheSubnetGroupCommand({ CacheSubnetGroupName: name, CacheSubnetGroupDescription: description(p), SubnetIds: [...p.spec.aws!.subnetIds], Tags: tagList(ctx, p) }),
       ),
     ['CacheSubnetGroupAlreadyExists'],
     undefined,
@@ -140,13 +153,13 @@ export function cacheDrift(rg: ReplicationGroup, c: CacheSpec): CacheChange | un
 /** Cache deletion policy: Delete (the default) or Retain; the subnet group goes after the group. */
 export async function finalizeCache(ctx: AwsContext, p: BookingPlatform): Promise<Step> {
   const c = p.spec.cache!;
-  const id = cacheId(p);
+  const id = cacheId(p, ctx.render);
   if (c.deletionPolicy === 'Retain') return { done: true, message: 'cache retained (deletionPolicy Retain)' };
   const rg = await describeReplicationGroup(ctx, id);
   if (rg) {
     if (rg.ARN) {
       const tags = await call(`ListTagsForResource ${id}`, () => ctx.clients.elasticache.send(new ListTagsForResourceCommand({ ResourceName: rg.ARN })));
-      if (!ownedBy(p, tags.TagList)) return { done: true, message: `ReplicationGroup ${id} is not tagged as this platform's: left alone` };
+      if (!ownedBy(ctx, p, tags.TagList)) return { done: true, message: `ReplicationGroup ${id} is not tagged as this platform's: left alone` };
     }
     if (rg.Status === 'deleting') return { done: false, message: `waiting for ReplicationGroup ${id} to be deleted (AWS status "deleting")` };
     ctx.log.info({ kind: 'ReplicationGroup', id }, 'deleting AWS resource');

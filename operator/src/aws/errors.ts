@@ -6,10 +6,13 @@
  * later); a resource busy in another operation is transient too; permanent request errors
  * (InvalidParameterCombination, InvalidParameterValue, quota, a taken bucket name, …) are
  * terminal: they will not heal without a spec change, and the AWS message is quoted verbatim.
+ * Trouble that is not an AWS answer is named as what it is — no answer in time, a reset, a proxy's
+ * HTML 502/503, a 200 whose body is not the AWS response — never guessed at as an AWS error.
  */
+import { STATUS_CODES } from 'node:http';
 import { notReady, type ServiceState } from '../data/types.ts';
 
-export type ErrorKind = 'throttled' | 'unavailable' | 'notImplemented' | 'busy' | 'accessDenied' | 'invalid' | 'unknown';
+export type ErrorKind = 'throttled' | 'unavailable' | 'notImplemented' | 'busy' | 'accessDenied' | 'invalid' | 'badResponse' | 'unknown';
 
 export interface AwsFailure {
   kind: ErrorKind;
@@ -72,26 +75,81 @@ export function hasCode(err: unknown, ...codes: string[]): boolean {
   return codes.includes(code) || codes.includes(code.replace(/Fault$/, '')) || codes.includes(`${code}Fault`);
 }
 
+/** A call that did not finish by its deadline, retries included (thrown by the clients, clients.ts). */
+export class AwsDeadlineError extends Error {
+  readonly deadlineMs: number;
+  constructor(deadlineMs: number) {
+    super(`no answer from the AWS endpoint within ${seconds(deadlineMs)} (the call's deadline, retries included)`);
+    this.name = 'DeadlineExceeded';
+    this.deadlineMs = deadlineMs;
+  }
+}
+
+/** A 2xx answer that is not the AWS response the call expects (thrown by the clients, clients.ts). */
+export class UnparseableResponseError extends Error {
+  readonly $metadata: { httpStatusCode: number };
+  constructor(httpStatusCode: number, what: string) {
+    super(what);
+    this.name = 'UnparseableResponse';
+    this.$metadata = { httpStatusCode };
+  }
+}
+
+const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))}s`;
+const RESET = new Set(['ECONNRESET', 'EPIPE']);
+/** The names the SDK gives an error answer it found no AWS error code in. */
+const NO_AWS_CODE = new Set(['Unknown', 'UnknownError']);
+
+/** What went wrong below AWS (no answer, a reset), or undefined when an answer came. */
+function transportFailure(err: unknown): { code: string; message: string } | undefined {
+  if (err instanceof AwsDeadlineError) return { code: err.name, message: err.message };
+  const e = err as { name?: string; code?: string; message?: string } | undefined;
+  const raw = String(e?.message ?? '').split('\n')[0]!;
+  // the SDK names a reset "TimeoutError" too: the socket code tells them apart
+  if (RESET.has(e?.code ?? '')) return { code: e!.code!, message: `connection reset by the AWS endpoint (${raw})` };
+  if (e?.code === 'ECONNREFUSED') return { code: e.code, message: `connection refused by the AWS endpoint (${raw})` };
+  if (e?.name !== 'TimeoutError') return undefined;
+  const ms = Number(/(\d+) ms/.exec(raw)?.[1] ?? NaN);
+  const within = Number.isFinite(ms) ? ` within ${seconds(ms)}` : ' in time';
+  if (/establish a connection/.test(raw)) return { code: e.name, message: `could not connect to the AWS endpoint${within}` };
+  return { code: e.name, message: /inactivity/.test(raw) ? `the AWS endpoint stopped answering mid-response (no data${within})` : `no answer from the AWS endpoint${within}` };
+}
+
 export function classify(err: unknown): AwsFailure {
   const status = httpStatus(err);
   const named = errorCode(err);
-  const code = named === 'Error' && status ? `HTTP ${status}` : named;
+  const f = (kind: ErrorKind, reason: string, code: string, message: string, terminal = false): AwsFailure => ({ kind, code, message, httpStatus: status, terminal, reason });
+
+  const transport = transportFailure(err);
+  if (transport) return f('unavailable', 'AwsUnavailable', transport.code, transport.message);
+
   const raw = String((err as Error | undefined)?.message ?? err);
-  // an answer that is not an AWS error document (an emulator's HTML 500 page)
+  // an answer that is not an AWS document: an emulator's HTML 500 page, a proxy's 502, a 200 with garbage
   const undecodable = /Deserialization error|parse error/i.test(raw);
-  const message = undecodable ? 'the answer is not an AWS error document (the endpoint may not implement this call)' : raw;
-  const f = (kind: ErrorKind, reason: string, terminal = false): AwsFailure => ({ kind, code, message, httpStatus: status, terminal, reason });
+  if (status && (undecodable || NO_AWS_CODE.has(named) || err instanceof UnparseableResponseError)) {
+    const code = `HTTP ${status}`;
+    const answered = `HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trim();
+    if (status < 300) return f('badResponse', 'AwsBadResponse', code, `unparseable response: ${answered}, but ${err instanceof UnparseableResponseError ? raw : `the SDK could not read it (${raw.split('\n')[0]})`}`);
+    // what an emulator answers for a call it lacks
+    if (undecodable && (status === 500 || status === 501)) return f('notImplemented', 'AwsNotImplemented', code, 'the answer is not an AWS error document (the endpoint may not implement this call)');
+    const message = `AWS endpoint answered ${answered} (not an AWS error response)`;
+    if (status === 429) return f('throttled', 'AwsThrottled', code, message);
+    if (status === 403) return f('accessDenied', 'AwsAccessDenied', code, message);
+    return status >= 500 ? f('unavailable', 'AwsUnavailable', code, message) : f('unknown', 'AwsError', code, message);
+  }
+
+  const code = named === 'Error' && status ? `HTTP ${status}` : named;
   const fault = (err as { $fault?: string } | undefined)?.$fault;
   const retryable = (err as { $retryable?: { throttling?: boolean } } | undefined)?.$retryable;
-
-  if (NOT_IMPLEMENTED.has(code) || status === 501 || (undecodable && (status ?? 0) >= 500)) return f('notImplemented', 'AwsNotImplemented');
-  if (THROTTLING.has(code) || status === 429 || retryable?.throttling) return f('throttled', 'AwsThrottled');
-  if (UNAVAILABLE.has(code) || NETWORK.has(code) || NETWORK.has(String((err as { code?: string })?.code)) || (status ?? 0) >= 500) return f('unavailable', 'AwsUnavailable');
-  if (BUSY.has(code)) return f('busy', 'AwsBusy');
-  if (ACCESS.has(code) || status === 403) return f('accessDenied', 'AwsAccessDenied');
-  if (INVALID.has(code) || INVALID_PATTERN.test(code)) return f('invalid', 'AwsInvalidRequest', true);
-  if (fault === 'server') return f('unavailable', 'AwsUnavailable');
-  return f('unknown', 'AwsError');
+  const c = (kind: ErrorKind, reason: string, terminal = false) => f(kind, reason, code, raw, terminal);
+  if (NOT_IMPLEMENTED.has(code) || status === 501) return c('notImplemented', 'AwsNotImplemented');
+  if (THROTTLING.has(code) || status === 429 || retryable?.throttling) return c('throttled', 'AwsThrottled');
+  if (UNAVAILABLE.has(code) || NETWORK.has(code) || NETWORK.has(String((err as { code?: string })?.code)) || (status ?? 0) >= 500) return c('unavailable', 'AwsUnavailable');
+  if (BUSY.has(code)) return c('busy', 'AwsBusy');
+  if (ACCESS.has(code) || status === 403) return c('accessDenied', 'AwsAccessDenied');
+  if (INVALID.has(code) || INVALID_PATTERN.test(code)) return c('invalid', 'AwsInvalidRequest', true);
+  if (fault === 'server') return c('unavailable', 'AwsUnavailable');
+  return c('unknown', 'AwsError');
 }
 
 /** A service state for a failed call: `<action> <target>: <code>: "<AWS message>"`. */

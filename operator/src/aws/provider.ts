@@ -7,16 +7,20 @@
  * requeue (`requeueAfterMs`), never a sleep. Each service is observed on its own: one failing
  * service reports its own state (transient: not ready, look again; permanent: terminal, the AWS
  * message quoted) and does not hide the others.
+ *
+ * Every AWS call ends by a deadline (clients.ts), and at most `maxConcurrent` platforms are in
+ * AWS calls at once: another is refused at once with ProviderBusyError (a requeue), so platforms
+ * stuck on a slow endpoint never hold every reconcile worker.
  */
 import type { Logger } from 'pino';
 import type { BookingPlatform } from '../api/types.generated.ts';
-import { notReady, wantedServices, type DataObservation, type DataServices, type FinalizeResult, type ServiceName, type ServiceState } from '../data/types.ts';
+import { notReady, ProviderBusyError, settling, wantedServices, type DataObservation, type DataServices, type FinalizeResult, type ObserveOptions, type RemoveOptions, type ServiceName, type ServiceState } from '../data/types.ts';
 import { clientPool, type AwsClients, type AwsCredentials } from './clients.ts';
-import type { AwsContext, StatusOverride, Step } from './context.ts';
+import type { AwsContext, StatusOverride } from './context.ts';
 import { finalizeFileSystem, observeFileSystem } from './efs.ts';
 import { finalizeCache, observeCache } from './elasticache.ts';
 import { stateForError } from './errors.ts';
-import { finalizeDatabase, observeDatabase } from './rds.ts';
+import { finalizeDatabase, observeDatabase, rotateMasterPassword } from './rds.ts';
 import { finalizeUploads, observeUploads } from './s3.ts';
 
 export type { StatusOverride } from './context.ts';
@@ -37,27 +41,55 @@ export interface SdkOptions {
   statusOverride?: StatusOverride;
   /** Test seam: the clients for a region (default: built from the options above). */
   clients?: (region: string) => AwsClients;
+  /** Per attempt: time to connect (default 5 s). */
+  connectTimeoutMs?: number;
+  /** Per attempt: the longest silence before or within an answer (default 30 s). */
+  requestTimeoutMs?: number;
+  /** Per AWS call, retries included (default 60 s). */
+  callTimeoutMs?: number;
+  /** Platforms in AWS calls at once; another is refused with ProviderBusyError (default 2). */
+  maxConcurrent?: number;
+  /**
+   * The operator's cluster identity (BOOKING_CLUSTER_NAME), part of every AWS identifier and of
+   * the owner tags. Required: without it nothing is created, changed or deleted.
+   */
+  clusterName?: string;
 }
 
 export const DEFAULT_REQUEUE_MS = 15_000;
+export const DEFAULT_MAX_CONCURRENT = 2;
+/** When a refused platform looks again: slots free within about one call deadline, usually far sooner. */
+export const BUSY_RETRY_MS = 5_000;
+
+const NO_CLUSTER_NAME =
+  'provisioner sdk needs the operator\'s cluster identity (BOOKING_CLUSTER_NAME; chart value clusterName): without it AWS identifiers and owner tags would be ambiguous between clusters';
 
 export class SdkDataServices implements DataServices {
   private readonly opts: SdkOptions;
   private readonly clients: (region: string) => AwsClients;
+  /** Platforms in AWS calls now, with how many calls each (observe, remove per service, …). */
+  private readonly admitted = new Map<string, number>();
 
   constructor(opts: SdkOptions) {
     this.opts = opts;
-    this.clients = opts.clients ?? clientPool({ endpoint: opts.endpoint, maxAttempts: opts.maxAttempts, credentials: opts.credentials });
+    const { endpoint, maxAttempts, credentials, connectTimeoutMs, requestTimeoutMs, callTimeoutMs } = opts;
+    this.clients = opts.clients ?? clientPool({ endpoint, maxAttempts, credentials, connectTimeoutMs, requestTimeoutMs, callTimeoutMs });
   }
 
-  async observe(p: BookingPlatform, masterPassword: string | undefined): Promise<DataObservation> {
+  async observe(p: BookingPlatform, masterPassword: string | undefined, opts: ObserveOptions = {}): Promise<DataObservation> {
     const o: DataObservation = {};
     const wanted = wantedServices(p);
     if (!p.spec.aws) {
       for (const s of wanted) o[s] = notReady('NoAwsSpec', 'provisioner sdk needs spec.aws (region, subnetIds, securityGroupIds)', true);
       return o;
     }
+    if (!this.opts.clusterName) {
+      for (const s of wanted) o[s] = notReady('NoClusterName', NO_CLUSTER_NAME, true);
+      return o;
+    }
     const ctx = this.context(p);
+    const release = this.admit(p);
+    const lost = (s: ServiceName) => (opts.existed ?? []).includes(s);
     const run = async (service: ServiceName, fn: () => Promise<ServiceState>): Promise<void> => {
       let state: ServiceState;
       try {
@@ -68,47 +100,81 @@ export class SdkDataServices implements DataServices {
       }
       (o as Record<string, ServiceState>)[service] = state;
     };
-    await Promise.all(
-      wanted.map((s) =>
-        s === 'database'
-          ? run(s, () => observeDatabase(ctx, p, masterPassword))
-          : s === 'cache'
-            ? run(s, () => observeCache(ctx, p))
-            : s === 'fileSystem'
-              ? run(s, () => observeFileSystem(ctx, p))
-              : run(s, () => observeUploads(ctx, p)),
-      ),
-    );
-    if (wanted.some((s) => o[s] && !o[s]!.ready && !o[s]!.terminal)) o.requeueAfterMs = this.opts.requeueAfterMs ?? DEFAULT_REQUEUE_MS;
+    try {
+      await Promise.all(
+        wanted.map((s) =>
+          s === 'database'
+            ? run(s, () => observeDatabase(ctx, p, masterPassword, lost(s)))
+            : s === 'cache'
+              ? run(s, () => observeCache(ctx, p))
+              : s === 'fileSystem'
+                ? run(s, () => observeFileSystem(ctx, p, lost(s)))
+                : run(s, () => observeUploads(ctx, p, lost(s))),
+        ),
+      );
+    } finally {
+      release();
+    }
+    // look again while anything is not usable yet or not converged (drift waits for AWS to finish its work)
+    if (wanted.some((s) => settling(o[s]))) o.requeueAfterMs = this.opts.requeueAfterMs ?? DEFAULT_REQUEUE_MS;
     return o;
   }
 
-  async finalize(p: BookingPlatform): Promise<FinalizeResult> {
+  async remove(p: BookingPlatform, service: ServiceName, opts: RemoveOptions): Promise<FinalizeResult> {
     if (!p.spec.aws) return { done: true, message: 'no spec.aws: nothing was created' };
+    // nothing can be found (or told apart from another cluster's) without it: never guess
+    if (!this.opts.clusterName) return { done: false, message: NO_CLUSTER_NAME };
     const ctx = this.context(p);
-    const run = async (service: ServiceName, fn: () => Promise<Step>): Promise<Step & { service: ServiceName }> => {
-      try {
-        return { service, ...(await fn()) };
-      } catch (err) {
-        const state = stateForError(err);
-        ctx.log.warn({ service, reason: state.reason, message: state.message }, 'AWS call failed during cleanup');
-        return { service, done: false, message: state.message };
-      }
+    const release = this.admit(p);
+    try {
+      return service === 'database'
+        ? await finalizeDatabase(ctx, p, opts.finalSnapshot)
+        : service === 'cache'
+          ? await finalizeCache(ctx, p)
+          : service === 'fileSystem'
+            ? await finalizeFileSystem(ctx, p)
+            : await finalizeUploads(ctx, p);
+    } catch (err) {
+      const state = stateForError(err);
+      ctx.log.warn({ service, reason: state.reason, message: state.message }, 'AWS call failed during removal');
+      return { done: false, message: state.message };
+    } finally {
+      release();
+    }
+  }
+
+  async rotatePassword(p: BookingPlatform, password: string): Promise<FinalizeResult> {
+    if (!this.opts.clusterName) return { done: false, message: NO_CLUSTER_NAME };
+    const ctx = this.context(p);
+    const release = this.admit(p);
+    try {
+      return await rotateMasterPassword(ctx, p, password);
+    } catch (err) {
+      const state = stateForError(err, password);
+      ctx.log.warn({ service: 'database', reason: state.reason, message: state.message }, 'AWS call failed while rotating the master password');
+      return { done: false, message: state.message };
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Admits a platform into AWS calls, or throws ProviderBusyError when `maxConcurrent` others are
+   * in; a platform already in (its services removed in parallel) is never refused. Never waits.
+   */
+  private admit(p: BookingPlatform): () => void {
+    const key = `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`;
+    const max = this.opts.maxConcurrent ?? DEFAULT_MAX_CONCURRENT;
+    const calls = this.admitted.get(key) ?? 0;
+    if (!calls && this.admitted.size >= max) {
+      throw new ProviderBusyError(`provisioner sdk: ${this.admitted.size} platforms already in AWS calls (at most ${max} at once); ${key} looks again shortly`, BUSY_RETRY_MS);
+    }
+    this.admitted.set(key, calls + 1);
+    return () => {
+      const left = (this.admitted.get(key) ?? 1) - 1;
+      if (left > 0) this.admitted.set(key, left);
+      else this.admitted.delete(key);
     };
-    const steps = await Promise.all(
-      wantedServices(p).map((s) =>
-        s === 'database'
-          ? run(s, () => finalizeDatabase(ctx, p))
-          : s === 'cache'
-            ? run(s, () => finalizeCache(ctx, p))
-            : s === 'fileSystem'
-              ? run(s, () => finalizeFileSystem(ctx, p))
-              : run(s, () => finalizeUploads(ctx, p)),
-      ),
-    );
-    const pending = steps.filter((s) => !s.done);
-    if (pending.length) return { done: false, message: pending.map((s) => `${s.service}: ${s.message}`).join('; ') };
-    return { done: true, message: steps.length ? steps.map((s) => `${s.service}: ${s.message}`).join('; ') : 'no AWS data services' };
   }
 
   private context(p: BookingPlatform): AwsContext {
@@ -118,6 +184,8 @@ export class SdkDataServices implements DataServices {
       region,
       log: this.opts.log.child({ provider: 'sdk', platform: `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`, region }),
       statusOverride: this.opts.statusOverride,
+      // every entry point returns early without it
+      render: { clusterName: this.opts.clusterName! },
     };
   }
 }

@@ -17,6 +17,7 @@ import {
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
   DescribeDBSubnetGroupsCommand,
+  ListTagsForResourceCommand,
   ModifyDBClusterCommand,
   ModifyDBInstanceCommand,
   type DBCluster,
@@ -27,8 +28,8 @@ import {
 import { deletionProtection, isAurora, isPostgres } from '../api/platform.ts';
 import type { BookingPlatform, DatabaseSpec } from '../api/types.generated.ts';
 import { notReady, ready, type DatabaseConnection, type ServiceState } from '../data/types.ts';
-import { auroraInstanceIds, dbIdentifier, dbSubnetGroupName, finalSnapshotId } from '../render/ack/rds.ts';
-import { description, lifecycle, lifecycleState, ownedBy, sameSet, tagList, type AwsContext, type Step } from './context.ts';
+import { auroraInstanceIds, dbIdentifier, dbSubnetGroupName } from '../render/ack/rds.ts';
+import { classifyLifecycle, combine, correctDrift, description, lifecycle, lifecycleState, lost, notOwned, ownedBy, sameSet, tagList, type AwsContext, type Step } from './context.ts';
 import { call, callOr } from './errors.ts';
 
 export type DatabaseState = ServiceState & { connection?: DatabaseConnection };
@@ -36,20 +37,28 @@ export type DatabaseState = ServiceState & { connection?: DatabaseConnection };
 const NOT_FOUND_INSTANCE = ['DBInstanceNotFound'];
 const NOT_FOUND_CLUSTER = ['DBClusterNotFound'];
 
-export async function observeDatabase(ctx: AwsContext, p: BookingPlatform, password: string | undefined): Promise<DatabaseState> {
+export async function observeDatabase(ctx: AwsContext, p: BookingPlatform, password: string | undefined, existed = false): Promise<DatabaseState> {
   const db = p.spec.database!;
-  await ensureSubnetGroup(ctx, p);
-  return isAurora(db) ? observeCluster(ctx, p, db, password) : observeInstance(ctx, p, db, password);
+  const foreign = await ensureSubnetGroup(ctx, p);
+  if (foreign) return foreign;
+  return isAurora(db) ? observeCluster(ctx, p, db, password, existed) : observeInstance(ctx, p, db, password, existed);
 }
 
-async function ensureSubnetGroup(ctx: AwsContext, p: BookingPlatform): Promise<void> {
-  const name = dbSubnetGroupName(p);
+/** Creates the subnet group if missing; a NotOwned state when the one there is another platform's (ours never goes into it). */
+async function ensureSubnetGroup(ctx: AwsContext, p: BookingPlatform): Promise<ServiceState | undefined> {
+  const name = dbSubnetGroupName(p, ctx.render);
   const found = await callOr(`DescribeDBSubnetGroups ${name}`, () => ctx.clients.rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: name })), ['DBSubnetGroupNotFound'], undefined);
-  if (found?.DBSubnetGroups?.length) return;
+  const group = found?.DBSubnetGroups?.[0];
+  if (group) {
+    const tags = group.DBSubnetGroupArn
+      ? (await call(`ListTagsForResource ${name}`, () => ctx.clients.rds.send(new ListTagsForResourceCommand({ ResourceName: group.DBSubnetGroupArn })))).TagList
+      : undefined;
+    return ownedBy(ctx, p, tags) ? undefined : notOwned(ctx, p, 'DBSubnetGroup', name, tags);
+  }
   ctx.log.info({ kind: 'DBSubnetGroup', id: name }, 'creating AWS resource');
   await callOr(
     `CreateDBSubnetGroup ${name}`,
-    () => ctx.clients.rds.send(new CreateDBSubnetGroupCommand({ DBSubnetGroupName: name, DBSubnetGroupDescription: description(p), SubnetIds: [...p.spec.aws!.subnetIds], Tags: tagList(p) })),
+    () => ctx.clients.rds.send(new CreateDBSubnetGroupCommand({ DBSubnetGroupName: name, DBSubnetGroupDescription: description(p), SubnetIds: [...p.spec.aws!.subnetIds], Tags: tagList(ctx, p) })),
     ['DBSubnetGroupAlreadyExists'],
     undefined,
   );
@@ -68,11 +77,13 @@ export async function describeCluster(ctx: AwsContext, id: string): Promise<DBCl
 const passwordPending = () => notReady('PasswordPending', 'the master password Secret is not there yet');
 const defaultPort = (db: DatabaseSpec) => (isPostgres(db) ? 5432 : 3306);
 
-async function observeInstance(ctx: AwsContext, p: BookingPlatform, db: DatabaseSpec, password: string | undefined): Promise<DatabaseState> {
+async function observeInstance(ctx: AwsContext, p: BookingPlatform, db: DatabaseSpec, password: string | undefined, existed: boolean): Promise<DatabaseState> {
   const aws = p.spec.aws!;
-  const id = dbIdentifier(p);
+  const id = dbIdentifier(p, ctx.render);
   const inst = await describeInstance(ctx, id);
+  if (inst && !ownedBy(ctx, p, inst.TagList)) return notOwned(ctx, p, 'DBInstance', id, inst.TagList);
   if (!inst) {
+    if (existed) return lost('DBInstance', id, 'database');
     if (!password) return passwordPending();
     ctx.log.info({ kind: 'DBInstance', id, engine: db.engine, instanceClass: db.instanceClass }, 'creating AWS resource');
     const out = await callOr(
@@ -89,10 +100,10 @@ async function observeInstance(ctx: AwsContext, p: BookingPlatform, db: Database
             StorageType: 'gp3',
             MultiAZ: db.multiAZ,
             DBName: db.name,
-            ...createArgs(p, db, aws.securityGroupIds, password),
+            ...createArgs(ctx, p, db, aws.securityGroupIds, password),
             PubliclyAccessible: false,
             AutoMinorVersionUpgrade: true,
-            Tags: tagList(p),
+            Tags: tagList(ctx, p),
           }),
         ),
       ['DBInstanceAlreadyExists'],
@@ -101,18 +112,19 @@ async function observeInstance(ctx: AwsContext, p: BookingPlatform, db: Database
     return notReady('Creating', `DBInstance ${id}: create requested (AWS status "${out?.DBInstance?.DBInstanceStatus ?? 'creating'}")`);
   }
   const status = lifecycle(ctx, 'DBInstance', id, inst.DBInstanceStatus);
-  if (status !== 'available') return lifecycleState('DBInstance', id, status);
-
-  const changes = instanceDrift(inst, db, p);
+  let state = lifecycleState('DBInstance', id, status);
+  // no Modify while AWS is busy (it would be rejected or queued behind its work): a later pass, once available, sends it
+  const changes = classifyLifecycle('DBInstance', status).modifiable ? instanceDrift(inst, db, p) : undefined;
   if (changes) {
-    ctx.log.info({ kind: 'DBInstance', id, fields: Object.keys(changes) }, 'correcting drift');
-    await call(`ModifyDBInstance ${id}`, () => ctx.clients.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, ApplyImmediately: true, ...changes })));
-    return notReady('Modifying', `DBInstance ${id}: applying ${describeChanges(changes)}`);
+    state = await correctDrift(ctx, state, { kind: 'DBInstance', id, action: 'ModifyDBInstance', fields: Object.keys(changes), what: describeChanges(changes) }, () =>
+      ctx.clients.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, ApplyImmediately: true, ...changes })),
+    );
   }
+  if (!state.ready) return state;
   const ep = inst.Endpoint;
   if (!ep?.Address || !ep.Port) return notReady('EndpointPending', `DBInstance ${id} has no endpoint yet`);
   if (!password) return passwordPending();
-  return { ...ready(`DBInstance ${id} is available`), connection: { engine: db.engine, host: ep.Address, port: ep.Port, name: db.name, user: db.username, password } };
+  return { ...state, connection: { engine: db.engine, host: ep.Address, port: ep.Port, name: db.name, user: db.username, password } };
 }
 
 /** Spec-owned fields that differ from what AWS reports (pending values count as applied). */
@@ -132,11 +144,13 @@ export function instanceDrift(inst: DBInstance, db: DatabaseSpec, p: BookingPlat
   return Object.keys(c).length ? c : undefined;
 }
 
-async function observeCluster(ctx: AwsContext, p: BookingPlatform, db: DatabaseSpec, password: string | undefined): Promise<DatabaseState> {
+async function observeCluster(ctx: AwsContext, p: BookingPlatform, db: DatabaseSpec, password: string | undefined, existed: boolean): Promise<DatabaseState> {
   const aws = p.spec.aws!;
-  const id = dbIdentifier(p);
+  const id = dbIdentifier(p, ctx.render);
   const cluster = await describeCluster(ctx, id);
+  if (cluster && !ownedBy(ctx, p, cluster.TagList)) return notOwned(ctx, p, 'DBCluster', id, cluster.TagList);
   if (!cluster) {
+    if (existed) return lost('DBCluster', id, 'database');
     if (!password) return passwordPending();
     ctx.log.info({ kind: 'DBCluster', id, engine: db.engine, serverless: db.serverless }, 'creating AWS resource');
     const out = await callOr(
@@ -148,9 +162,9 @@ async function observeCluster(ctx: AwsContext, p: BookingPlatform, db: DatabaseS
             Engine: db.engine,
             EngineVersion: db.version,
             DatabaseName: db.name,
-            ...createArgs(p, db, aws.securityGroupIds, password),
+            ...createArgs(ctx, p, db, aws.securityGroupIds, password),
             ...(db.serverless ? { ServerlessV2ScalingConfiguration: { MinCapacity: db.serverless.minCapacity, MaxCapacity: db.serverless.maxCapacity } } : {}),
-            Tags: tagList(p),
+            Tags: tagList(ctx, p),
           }),
         ),
       ['DBClusterAlreadyExists'],
@@ -159,20 +173,22 @@ async function observeCluster(ctx: AwsContext, p: BookingPlatform, db: DatabaseS
     return notReady('Creating', `DBCluster ${id}: create requested (AWS status "${out?.DBCluster?.Status ?? 'creating'}")`);
   }
   const status = lifecycle(ctx, 'DBCluster', id, cluster.Status);
-  if (status !== 'available') return lifecycleState('DBCluster', id, status);
-
-  const changes = clusterDrift(cluster, db, p);
+  let clusterState = lifecycleState('DBCluster', id, status);
+  if (!clusterState.ready) return clusterState;
+  // no Modify while AWS is busy: a later pass, once available, sends it
+  const changes = classifyLifecycle('DBCluster', status).modifiable ? clusterDrift(cluster, db, p) : undefined;
   if (changes) {
-    ctx.log.info({ kind: 'DBCluster', id, fields: Object.keys(changes) }, 'correcting drift');
-    await call(`ModifyDBCluster ${id}`, () => ctx.clients.rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: id, ApplyImmediately: true, ...changes })));
-    return notReady('Modifying', `DBCluster ${id}: applying ${describeChanges(changes)}`);
+    clusterState = await correctDrift(ctx, clusterState, { kind: 'DBCluster', id, action: 'ModifyDBCluster', fields: Object.keys(changes), what: describeChanges(changes) }, () =>
+      ctx.clients.rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: id, ApplyImmediately: true, ...changes })),
+    );
   }
 
-  // the writer, plus a reader when multiAZ
+  // the writer, plus a reader when multiAZ; the cluster endpoint answers once one of them does
   const instanceClass = db.serverless ? 'db.serverless' : db.instanceClass;
   const waits: ServiceState[] = [];
-  for (const iid of auroraInstanceIds(p)) {
+  for (const iid of auroraInstanceIds(p, ctx.render)) {
     const inst = await describeInstance(ctx, iid);
+    if (inst && !ownedBy(ctx, p, inst.TagList)) return notOwned(ctx, p, 'DBInstance', iid, inst.TagList);
     if (!inst) {
       ctx.log.info({ kind: 'DBInstance', id: iid, cluster: id, instanceClass }, 'creating AWS resource');
       const out = await callOr(
@@ -186,7 +202,7 @@ async function observeCluster(ctx: AwsContext, p: BookingPlatform, db: DatabaseS
               Engine: db.engine,
               PubliclyAccessible: false,
               AutoMinorVersionUpgrade: true,
-              Tags: tagList(p),
+              Tags: tagList(ctx, p),
             }),
           ),
         ['DBInstanceAlreadyExists'],
@@ -196,21 +212,19 @@ async function observeCluster(ctx: AwsContext, p: BookingPlatform, db: DatabaseS
       continue;
     }
     const st = lifecycle(ctx, 'DBInstance', iid, inst.DBInstanceStatus);
-    if (st !== 'available') {
-      waits.push(lifecycleState('DBInstance', iid, st));
-      continue;
+    let instState = lifecycleState('DBInstance', iid, st);
+    if (classifyLifecycle('DBInstance', st).modifiable && (inst.PendingModifiedValues?.DBInstanceClass ?? inst.DBInstanceClass) !== instanceClass) {
+      instState = await correctDrift(ctx, instState, { kind: 'DBInstance', id: iid, action: 'ModifyDBInstance', fields: ['DBInstanceClass'], what: `DBInstanceClass=${instanceClass}` }, () =>
+        ctx.clients.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: iid, DBInstanceClass: instanceClass, ApplyImmediately: true })),
+      );
     }
-    if ((inst.PendingModifiedValues?.DBInstanceClass ?? inst.DBInstanceClass) !== instanceClass) {
-      ctx.log.info({ kind: 'DBInstance', id: iid, fields: ['DBInstanceClass'] }, 'correcting drift');
-      await call(`ModifyDBInstance ${iid}`, () => ctx.clients.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: iid, DBInstanceClass: instanceClass, ApplyImmediately: true })));
-      waits.push(notReady('Modifying', `DBInstance ${iid}: applying DBInstanceClass=${instanceClass}`));
-    }
+    waits.push(instState);
   }
-  if (waits.length) return waits[0]!;
+  if (!waits.some((s) => s.ready)) return waits.find((s) => !s.ready)!;
   if (!cluster.Endpoint || !cluster.Port) return notReady('EndpointPending', `DBCluster ${id} has no endpoint yet`);
   if (!password) return passwordPending();
   return {
-    ...ready(`DBCluster ${id} is available`),
+    ...combine([clusterState, ...waits], ready(`DBCluster ${id} is available`)),
     connection: { engine: db.engine, host: cluster.Endpoint, port: cluster.Port ?? defaultPort(db), name: db.name, user: db.username, password },
   };
 }
@@ -236,50 +250,58 @@ function describeChanges(c: Record<string, unknown>): string {
 }
 
 /**
- * The database's deletion policy: Snapshot (delete with a final snapshot `awsName(p,'db-final')`),
- * Retain (leave it), Delete (delete, no final snapshot). Deletion protection is turned off first.
- * The subnet group goes after the database.
+ * The database's deletion policy: Snapshot (delete with the final snapshot `finalSnapshot`, chosen
+ * once per removal by the caller so it is unique), Retain (leave it, report what stays), Delete
+ * (delete, no final snapshot). The owner's delete is explicit intent: deletion protection, which
+ * guards against everyone else, is lifted first. The subnet group goes after the database.
  */
-export async function finalizeDatabase(ctx: AwsContext, p: BookingPlatform): Promise<Step> {
+export async function finalizeDatabase(ctx: AwsContext, p: BookingPlatform, finalSnapshot?: string): Promise<Step> {
   const db = p.spec.database!;
-  if (db.deletionPolicy === 'Retain') return { done: true, message: 'database retained (deletionPolicy Retain)' };
-  const step = isAurora(db) ? await deleteCluster(ctx, p, db) : await deleteInstance(ctx, p, db);
+  const kind = isAurora(db) ? 'DBCluster' : 'DBInstance';
+  if (db.deletionPolicy === 'Retain') {
+    const found = isAurora(db) ? await describeCluster(ctx, dbIdentifier(p, ctx.render)) : await describeInstance(ctx, dbIdentifier(p, ctx.render));
+    if (!found) return { done: true, message: `${kind} ${dbIdentifier(p, ctx.render)} does not exist: nothing to retain` };
+    return { done: true, message: `${kind} ${dbIdentifier(p, ctx.render)} retained (deletionPolicy Retain): no longer managed`, left: `${kind} ${dbIdentifier(p, ctx.render)}` };
+  }
+  if (db.deletionPolicy === 'Snapshot' && !finalSnapshot) throw new Error('deletionPolicy Snapshot needs a final snapshot identifier');
+  const snap = db.deletionPolicy === 'Snapshot' ? finalSnapshot : undefined;
+  const step = isAurora(db) ? await deleteCluster(ctx, p, snap) : await deleteInstance(ctx, p, snap);
   if (!step.done || step.foreign) return { done: step.done, message: step.message };
-  return deleteSubnetGroup(ctx, p, step.message);
+  const done = await deleteSubnetGroup(ctx, p, step.message);
+  return snap ? { ...done, left: `${isAurora(db) ? 'DBClusterSnapshot' : 'DBSnapshot'} ${snap}` } : done;
 }
 
 /** `foreign`: the resource exists but is not this platform's (its subnet group stays too). */
 type DeleteStep = Step & { foreign?: boolean };
 
-async function deleteInstance(ctx: AwsContext, p: BookingPlatform, db: DatabaseSpec): Promise<DeleteStep> {
-  const id = dbIdentifier(p);
+async function deleteInstance(ctx: AwsContext, p: BookingPlatform, snapshot: string | undefined): Promise<DeleteStep> {
+  const id = dbIdentifier(p, ctx.render);
   const inst = await describeInstance(ctx, id);
-  if (!inst) return { done: true, message: `DBInstance ${id} deleted` };
-  if (!ownedBy(p, inst.TagList)) return { done: true, foreign: true, message: `DBInstance ${id} is not tagged as this platform's: left alone` };
+  if (!inst) return { done: true, message: `DBInstance ${id} deleted${snapshot ? ` (final snapshot ${snapshot})` : ''}` };
+  if (!ownedBy(ctx, p, inst.TagList)) return { done: true, foreign: true, message: `DBInstance ${id} is not tagged as this platform's: left alone` };
   if (inst.DBInstanceStatus === 'deleting') return { done: false, message: `waiting for DBInstance ${id} to be deleted (AWS status "deleting")` };
   if (inst.DeletionProtection) {
     ctx.log.info({ kind: 'DBInstance', id }, 'turning off deletion protection');
     await call(`ModifyDBInstance ${id}`, () => ctx.clients.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, DeletionProtection: false, ApplyImmediately: true })));
   }
-  const { snapshot, args } = finalSnapshot(p, db);
   ctx.log.info({ kind: 'DBInstance', id, finalSnapshot: snapshot ?? null }, 'deleting AWS resource');
   await callOr(
     `DeleteDBInstance ${id}`,
-    () => ctx.clients.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, ...args })),
+    () => ctx.clients.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, ...snapshotArgs(snapshot) })),
     NOT_FOUND_INSTANCE,
     undefined,
   );
   return { done: false, message: `waiting for DBInstance ${id} to be deleted${snapshot ? ` (final snapshot ${snapshot})` : ''}` };
 }
 
-async function deleteCluster(ctx: AwsContext, p: BookingPlatform, db: DatabaseSpec): Promise<DeleteStep> {
-  const id = dbIdentifier(p);
+async function deleteCluster(ctx: AwsContext, p: BookingPlatform, snapshot: string | undefined): Promise<DeleteStep> {
+  const id = dbIdentifier(p, ctx.render);
   const cluster = await describeCluster(ctx, id);
-  if (!cluster) return { done: true, message: `DBCluster ${id} deleted` };
-  if (!ownedBy(p, cluster.TagList)) return { done: true, foreign: true, message: `DBCluster ${id} is not tagged as this platform's: left alone` };
+  if (!cluster) return { done: true, message: `DBCluster ${id} deleted${snapshot ? ` (final snapshot ${snapshot})` : ''}` };
+  if (!ownedBy(ctx, p, cluster.TagList)) return { done: true, foreign: true, message: `DBCluster ${id} is not tagged as this platform's: left alone` };
   if (cluster.Status === 'deleting') return { done: false, message: `waiting for DBCluster ${id} to be deleted (AWS status "deleting")` };
   // instances first: a cluster with members cannot be deleted
-  const members = [...new Set([...(cluster.DBClusterMembers ?? []).map((m) => m.DBInstanceIdentifier ?? ''), ...auroraInstanceIds(p)])].filter(Boolean);
+  const members = [...new Set([...(cluster.DBClusterMembers ?? []).map((m) => m.DBInstanceIdentifier ?? ''), ...auroraInstanceIds(p, ctx.render)])].filter(Boolean);
   const remaining: string[] = [];
   for (const iid of members) {
     const inst = await describeInstance(ctx, iid);
@@ -294,21 +316,33 @@ async function deleteCluster(ctx: AwsContext, p: BookingPlatform, db: DatabaseSp
     ctx.log.info({ kind: 'DBCluster', id }, 'turning off deletion protection');
     await call(`ModifyDBCluster ${id}`, () => ctx.clients.rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: id, DeletionProtection: false, ApplyImmediately: true })));
   }
-  const { snapshot, args } = finalSnapshot(p, db);
   ctx.log.info({ kind: 'DBCluster', id, finalSnapshot: snapshot ?? null }, 'deleting AWS resource');
   await callOr(
     `DeleteDBCluster ${id}`,
-    () => ctx.clients.rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: id, ...args })),
+    () => ctx.clients.rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: id, ...snapshotArgs(snapshot) })),
     NOT_FOUND_CLUSTER,
     undefined,
   );
   return { done: false, message: `waiting for DBCluster ${id} to be deleted${snapshot ? ` (final snapshot ${snapshot})` : ''}` };
 }
 
+/** Sets a newly generated master password on the existing database, before anything reads it. */
+export async function rotateMasterPassword(ctx: AwsContext, p: BookingPlatform, password: string): Promise<Step> {
+  const db = p.spec.database!;
+  const id = dbIdentifier(p, ctx.render);
+  const found = isAurora(db) ? await describeCluster(ctx, id) : await describeInstance(ctx, id);
+  if (!found) return { done: true, message: `no database ${id} yet: it is created with the new password` };
+  if (!ownedBy(ctx, p, found.TagList)) return { done: false, message: `${id} is not tagged as this platform's: its password is not changed` };
+  ctx.log.info({ kind: isAurora(db) ? 'DBCluster' : 'DBInstance', id }, 'setting the regenerated master password');
+  if (isAurora(db)) await call(`ModifyDBCluster ${id}`, () => ctx.clients.rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: id, MasterUserPassword: password, ApplyImmediately: true })));
+  else await call(`ModifyDBInstance ${id}`, () => ctx.clients.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, MasterUserPassword: password, ApplyImmediately: true })));
+  return { done: true, message: `the master password of ${id} was reset to the regenerated one` };
+}
+
 /** What a DBInstance and a DBCluster are created with alike: network, encryption, backups, credentials. */
-function createArgs(p: BookingPlatform, db: DatabaseSpec, securityGroupIds: string[], password: string) {
+function createArgs(ctx: AwsContext, p: BookingPlatform, db: DatabaseSpec, securityGroupIds: string[], password: string) {
   return {
-    DBSubnetGroupName: dbSubnetGroupName(p),
+    DBSubnetGroupName: dbSubnetGroupName(p, ctx.render),
     VpcSecurityGroupIds: [...securityGroupIds],
     StorageEncrypted: true,
     BackupRetentionPeriod: db.backupRetentionDays,
@@ -319,15 +353,13 @@ function createArgs(p: BookingPlatform, db: DatabaseSpec, securityGroupIds: stri
   };
 }
 
-/** Delete arguments for the policy: a final snapshot with a deterministic name unless `Delete`. */
-function finalSnapshot(p: BookingPlatform, db: DatabaseSpec): { snapshot?: string; args: { FinalDBSnapshotIdentifier?: string; SkipFinalSnapshot: boolean } } {
-  if (db.deletionPolicy !== 'Snapshot') return { args: { SkipFinalSnapshot: true } };
-  const snapshot = finalSnapshotId(p);
-  return { snapshot, args: { FinalDBSnapshotIdentifier: snapshot, SkipFinalSnapshot: false } };
+/** Delete arguments: a final snapshot when one is named, none otherwise. */
+function snapshotArgs(snapshot: string | undefined): { FinalDBSnapshotIdentifier?: string; SkipFinalSnapshot: boolean } {
+  return snapshot ? { FinalDBSnapshotIdentifier: snapshot, SkipFinalSnapshot: false } : { SkipFinalSnapshot: true };
 }
 
 async function deleteSubnetGroup(ctx: AwsContext, p: BookingPlatform, before: string): Promise<Step> {
-  const name = dbSubnetGroupName(p);
+  const name = dbSubnetGroupName(p, ctx.render);
   const found = await callOr(`DescribeDBSubnetGroups ${name}`, () => ctx.clients.rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: name })), ['DBSubnetGroupNotFound'], undefined);
   if (found?.DBSubnetGroups?.length) {
     ctx.log.info({ kind: 'DBSubnetGroup', id: name }, 'deleting AWS resource');

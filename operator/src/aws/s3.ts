@@ -27,7 +27,7 @@ import {
 import type { BookingPlatform } from '../api/types.generated.ts';
 import { ready, type ServiceState } from '../data/types.ts';
 import { uploadsBucketName } from '../render/ack/s3.ts';
-import { ownedBy, tagList, type AwsContext, type Step } from './context.ts';
+import { CLUSTER_TAG, notOwned, ownedBy, PLATFORM_TAG, tagList, type AwsContext, type Step, lost } from './context.ts';
 import { AwsCallError, call, callOr, httpStatus } from './errors.ts';
 
 export type UploadsState = ServiceState & { bucket?: string; region?: string };
@@ -46,13 +46,15 @@ async function bucketExists(ctx: AwsContext, bucket: string): Promise<boolean> {
   }
 }
 
-export async function observeUploads(ctx: AwsContext, p: BookingPlatform): Promise<UploadsState> {
-  const bucket = uploadsBucketName(p);
+export async function observeUploads(ctx: AwsContext, p: BookingPlatform, existed = false): Promise<UploadsState> {
+  const bucket = uploadsBucketName(p, ctx.render);
   const region = p.spec.aws?.region ?? ctx.region;
   const s3 = ctx.clients.s3;
+  let created = false;
   if (!(await bucketExists(ctx, bucket))) {
+    if (existed) return lost('Bucket', bucket, 'uploads');
     ctx.log.info({ kind: 'Bucket', id: bucket, region }, 'creating AWS resource');
-    await callOr(
+    const out = await callOr(
       `CreateBucket ${bucket}`,
       () =>
         s3.send(
@@ -65,9 +67,22 @@ export async function observeUploads(ctx: AwsContext, p: BookingPlatform): Promi
       ['BucketAlreadyOwnedByYou'],
       undefined,
     );
+    created = out !== undefined;
   }
 
+  // ownership first: nothing is read or put on a bucket that is not this platform's. One this
+  // pass created has no tags yet (S3 tags only after the create); it gets ours right away
   const fixed: string[] = [];
+  const tagging = await callOr(`GetBucketTagging ${bucket}`, () => s3.send(new GetBucketTaggingCommand({ Bucket: bucket })), ['NoSuchTagSet', 'NoSuchTagSetError'], undefined);
+  const have = tagging?.TagSet ?? [];
+  const unclaimed = !have.some((t) => t.Key === PLATFORM_TAG || t.Key === CLUSTER_TAG);
+  if (!ownedBy(ctx, p, have) && !(created && unclaimed)) return notOwned(ctx, p, 'Bucket', bucket, have);
+  const want = tagList(ctx, p);
+  if (!want.every((t) => have.some((h) => h.Key === t.Key && h.Value === t.Value))) {
+    const merged = [...have.filter((h) => !want.some((t) => t.Key === h.Key)), ...want];
+    await call(`PutBucketTagging ${bucket}`, () => s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: merged } })));
+    fixed.push('tags');
+  }
   const pab = await callOr(`GetPublicAccessBlock ${bucket}`, () => s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })), ['NoSuchPublicAccessBlockConfiguration'], undefined);
   const c = pab?.PublicAccessBlockConfiguration;
   if (!(c?.BlockPublicAcls && c.BlockPublicPolicy && c.IgnorePublicAcls && c.RestrictPublicBuckets)) {
@@ -100,26 +115,18 @@ export async function observeUploads(ctx: AwsContext, p: BookingPlatform): Promi
     await call(`PutBucketVersioning ${bucket}`, () => s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } })));
     fixed.push('versioning');
   }
-  const tagging = await callOr(`GetBucketTagging ${bucket}`, () => s3.send(new GetBucketTaggingCommand({ Bucket: bucket })), ['NoSuchTagSet', 'NoSuchTagSetError'], undefined);
-  const have = tagging?.TagSet ?? [];
-  const want = tagList(p);
-  if (!want.every((t) => have.some((h) => h.Key === t.Key && h.Value === t.Value))) {
-    const merged = [...have.filter((h) => !want.some((t) => t.Key === h.Key)), ...want];
-    await call(`PutBucketTagging ${bucket}`, () => s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: merged } })));
-    fixed.push('tags');
-  }
   if (fixed.length) ctx.log.info({ kind: 'Bucket', id: bucket, fields: fixed }, 'bucket settings applied');
   return { ...ready(`Bucket ${bucket} is private and encrypted`), bucket, region };
 }
 
 /** Uploads deletion policy: Retain (the default) or Delete, and Delete only of an empty bucket. */
 export async function finalizeUploads(ctx: AwsContext, p: BookingPlatform): Promise<Step> {
-  const bucket = uploadsBucketName(p);
+  const bucket = uploadsBucketName(p, ctx.render);
   if (p.spec.uploads?.deletionPolicy !== 'Delete') return { done: true, message: `bucket ${bucket} retained (deletionPolicy Retain)` };
   const s3 = ctx.clients.s3;
   if (!(await bucketExists(ctx, bucket))) return { done: true, message: `Bucket ${bucket} deleted` };
   const tagging = await callOr(`GetBucketTagging ${bucket}`, () => s3.send(new GetBucketTaggingCommand({ Bucket: bucket })), ['NoSuchTagSet', 'NoSuchTagSetError'], undefined);
-  if (!ownedBy(p, tagging?.TagSet)) return { done: true, message: `Bucket ${bucket} is not tagged as this platform's: left alone` };
+  if (!ownedBy(ctx, p, tagging?.TagSet)) return { done: true, message: `Bucket ${bucket} is not tagged as this platform's: left alone` };
 
   const listed = await call(`ListObjectVersions ${bucket}`, () => s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1000 })));
   const versions = listed.Versions ?? [];

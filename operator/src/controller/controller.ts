@@ -2,13 +2,20 @@
  * The BookingPlatform controller: informers feed a work queue keyed by namespace/name; workers
  * run the reconciler with bounded concurrency; outcomes map onto queue behaviour here and only
  * here. A periodic resync re-queues every platform.
+ *
+ * Optional kinds (ACK's) not served at start are looked up again — every `discoveryMs`, and when
+ * a reconcile asks for one — and watched once served, after which every platform is re-queued:
+ * installing ACK after the operator needs no restart.
+ *
+ * Workers start a reconcile only while `leading()` holds; once it fails the queue is shut and
+ * nothing more is started (the kube client's write fence stops the in-flight ones' writes).
  */
 import type { Logger } from 'pino';
 import { API_VERSION, KIND } from '../api/schema.ts';
 import type { KubeClient, Obj } from '../kube/client.ts';
 import { Informer } from '../kube/informer.ts';
 import { MANAGED_BY, PLATFORM_LABEL } from '../render/names.ts';
-import { OWNED_KINDS, type WatchedKind } from './kinds.ts';
+import { KindDiscovery, OWNED_KINDS, type WatchedKind } from './kinds.ts';
 import { CONTROLLER, type Metrics } from './metrics.ts';
 import type { Outcome } from './outcome.ts';
 import { WorkQueue } from './queue.ts';
@@ -20,6 +27,8 @@ export interface ControllerOptions {
   concurrency: number;
   resyncMs: number;
   watchTimeoutSeconds?: number;
+  /** How often kinds not served yet (ACK not installed) are looked up again; default 30 s. */
+  discoveryMs?: number;
 }
 
 export class Controller implements Store {
@@ -30,10 +39,14 @@ export class Controller implements Store {
   private readonly opts: ControllerOptions;
   private readonly platforms: Informer[] = [];
   private readonly ownedInformers = new Map<string, Informer[]>();
+  private readonly kinds: KindDiscovery;
   private reconciler?: Reconciler;
+  private leading: () => boolean = () => true;
   private workers: Promise<void>[] = [];
   private resyncTimer?: NodeJS.Timeout;
+  private discoveryTimer?: NodeJS.Timeout;
   private informerRuns: Promise<void>[] = [];
+  private stopped = false;
 
   constructor(client: KubeClient, log: Logger, metrics: Metrics, opts: ControllerOptions) {
     this.client = client;
@@ -41,6 +54,7 @@ export class Controller implements Store {
     this.metrics = metrics;
     this.opts = opts;
     this.queue = new WorkQueue({ metrics: metrics.queueMetrics() });
+    this.kinds = new KindDiscovery((apiVersion, kind) => client.serves(apiVersion, kind), OWNED_KINDS);
   }
 
   /** Starts the informers (a standby replica keeps warm caches too). */
@@ -54,30 +68,61 @@ export class Controller implements Store {
       });
       this.platforms.push(inf);
     }
+    const served = await this.kinds.check();
     for (const k of OWNED_KINDS) {
-      if (k.optional && !(await this.client.serves(k.apiVersion, k.kind))) {
-        this.log.info({ kind: k.kind, apiVersion: k.apiVersion }, 'kind not served; not watching it (ACK not installed?)');
-        continue;
-      }
-      const list = (k.clusterScoped ? [undefined] : scopes).map((ns) => {
-        const inf = new Informer(this.client, this.log, {
-          apiVersion: k.apiVersion,
-          kind: k.kind,
-          namespace: ns,
-          labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY}`,
-          watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
-          index: ownerIndex,
-          onRestart: this.countRestart(k.kind),
-        });
-        inf.on((_e, obj) => {
-          const owner = ownerKey(obj, k);
-          if (owner) this.enqueue(owner[0], owner[1]);
-        });
-        return inf;
-      });
-      this.ownedInformers.set(kindKey(k.apiVersion, k.kind), list);
+      if (!k.optional || served.includes(k)) this.watchOwned(k);
     }
+    for (const k of this.kinds.unserved()) this.log.info({ kind: k.kind, apiVersion: k.apiVersion }, 'kind not served; watching it once it is (ACK not installed?)');
     this.informerRuns = this.allInformers().map((i) => i.run());
+    if (this.kinds.unserved().length) {
+      this.discoveryTimer = setInterval(() => void this.discoverKinds(), this.opts.discoveryMs ?? 30_000);
+      this.discoveryTimer.unref();
+    }
+  }
+
+  /** Creates the informers of one owned kind (one per watched namespace, unless cluster scoped). */
+  private watchOwned(k: WatchedKind): Informer[] {
+    const scopes = k.clusterScoped || !this.opts.namespaces.length ? [undefined] : this.opts.namespaces;
+    const list = scopes.map((ns) => {
+      const inf = new Informer(this.client, this.log, {
+        apiVersion: k.apiVersion,
+        kind: k.kind,
+        namespace: ns,
+        labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY}`,
+        watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
+        index: ownerIndex,
+        onRestart: this.countRestart(k.kind),
+      });
+      inf.on((_e, obj) => {
+        const owner = ownerKey(obj, k);
+        if (owner) this.enqueue(owner[0], owner[1]);
+      });
+      return inf;
+    });
+    this.ownedInformers.set(kindKey(k.apiVersion, k.kind), list);
+    return list;
+  }
+
+  /**
+   * Watches the optional kinds served since the last look; once their caches are filled, re-queues
+   * every platform (one whose apply failed for want of the kind may be far into its backoff).
+   */
+  private async discoverKinds(): Promise<void> {
+    let found: WatchedKind[];
+    try {
+      found = await this.kinds.check();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'discovery failed; looking again later');
+      return;
+    }
+    if (this.stopped || !found.length) return;
+    const started = found.flatMap((k) => this.watchOwned(k));
+    this.informerRuns.push(...started.map((i) => i.run()));
+    this.log.info({ kinds: found.map((k) => `${k.apiVersion}/${k.kind}`) }, 'kinds now served; watching them');
+    if (!this.kinds.unserved().length) clearInterval(this.discoveryTimer);
+    await Promise.all(started.map((i) => i.whenSynced()));
+    if (this.stopped) return;
+    for (const p of this.platformObjects()) this.enqueue(p.metadata.namespace!, p.metadata.name);
   }
 
   synced(): boolean {
@@ -92,9 +137,10 @@ export class Controller implements Store {
     }
   }
 
-  /** Starts the workers (only the leader does). */
-  startWorkers(reconciler: Reconciler): void {
+  /** Starts the workers (only the leader does); they start no reconcile once `leading()` is false. */
+  startWorkers(reconciler: Reconciler, leading: () => boolean = () => true): void {
     this.reconciler = reconciler;
+    this.leading = leading;
     this.metrics.maxConcurrent.set({ controller: CONTROLLER }, this.opts.concurrency);
     for (let i = 0; i < this.opts.concurrency; i++) this.workers.push(this.worker());
     for (const p of this.platformObjects()) this.enqueue(p.metadata.namespace!, p.metadata.name);
@@ -106,7 +152,9 @@ export class Controller implements Store {
 
   /** Stops taking work, waits up to `graceMs` for in-flight reconciles, stops the watches. */
   async stop(graceMs: number): Promise<void> {
+    this.stopped = true;
     clearInterval(this.resyncTimer);
+    clearInterval(this.discoveryTimer);
     this.queue.shutDown();
     const drained = Promise.all(this.workers);
     await Promise.race([drained, new Promise((r) => setTimeout(r, graceMs).unref())]);
@@ -129,7 +177,10 @@ export class Controller implements Store {
   }
 
   get(apiVersion: string, kind: string, namespace: string | undefined, name: string): Obj | undefined {
-    for (const i of this.ownedInformers.get(kindKey(apiVersion, kind)) ?? []) {
+    const informers = this.ownedInformers.get(kindKey(apiVersion, kind));
+    // a platform needs a kind that was not served: perhaps it is now (throttled inside)
+    if (!informers && this.kinds.isUnserved(apiVersion, kind)) void this.discoverKinds();
+    for (const i of informers ?? []) {
       const o = i.get(namespace, name);
       if (o) return o;
     }
@@ -157,6 +208,12 @@ export class Controller implements Store {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
+      if (!this.leading()) {
+        this.log.warn({ platform: key }, 'not the leader any more; starting no further reconcile');
+        this.queue.shutDown();
+        this.queue.done(key);
+        return;
+      }
       this.metrics.activeWorkers.inc({ controller: CONTROLLER });
       const end = this.metrics.reconcileTime.startTimer({ controller: CONTROLLER });
       let outcome: Outcome;

@@ -27,3 +27,49 @@ export const OWNED_KINDS: WatchedKind[] = [
   ...(['FileSystem', 'MountTarget', 'AccessPoint'] as const).map((kind) => ({ apiVersion: ACK.efs, kind, optional: true })),
   { apiVersion: ACK.s3, kind: 'Bucket', optional: true },
 ];
+
+/**
+ * Which optional kinds the apiserver serves, looked up again later so that kinds installed after
+ * start-up (ACK's CRDs) are watched without a restart. Discovery is readable by every
+ * authenticated user, so this needs no RBAC (watching CRDs would need cluster-wide read on them).
+ */
+export class KindDiscovery {
+  private missing: WatchedKind[];
+  private readonly serves: (apiVersion: string, kind: string) => Promise<boolean>;
+  private readonly minIntervalMs: number;
+  private running?: Promise<WatchedKind[]>;
+  private lastCheck = -Infinity;
+
+  /** `minIntervalMs`: a check sooner than this after the last one looks nothing up. */
+  constructor(serves: (apiVersion: string, kind: string) => Promise<boolean>, kinds: WatchedKind[], minIntervalMs = 5_000) {
+    this.serves = serves;
+    this.missing = kinds.filter((k) => k.optional);
+    this.minIntervalMs = minIntervalMs;
+  }
+
+  /** Optional kinds not served at the last check. */
+  unserved(): readonly WatchedKind[] {
+    return this.missing;
+  }
+
+  isUnserved(apiVersion: string, kind: string): boolean {
+    return this.missing.some((k) => k.apiVersion === apiVersion && k.kind === kind);
+  }
+
+  /**
+   * The unserved kinds the apiserver serves now, each reported once. Concurrent calls share one
+   * check; errors (other than "not served") reject it and leave the kinds unserved.
+   */
+  check(): Promise<WatchedKind[]> {
+    if (this.running) return this.running;
+    if (Date.now() - this.lastCheck < this.minIntervalMs || !this.missing.length) return Promise.resolve([]);
+    this.lastCheck = Date.now();
+    this.running = (async () => {
+      const found: WatchedKind[] = [];
+      for (const k of this.missing) if (await this.serves(k.apiVersion, k.kind)) found.push(k);
+      this.missing = this.missing.filter((k) => !found.includes(k));
+      return found;
+    })().finally(() => (this.running = undefined));
+    return this.running;
+  }
+}

@@ -3,10 +3,18 @@
  * (lease 15 s, renew deadline 10 s, retry 2 s). Expiry is judged by when *we* last saw the record
  * change, not by the holder's clock, so clock skew between replicas cannot steal a live lease.
  * On shutdown the lease is released (holder cleared, 1 s duration) so a successor starts at once.
+ *
+ * The renew deadline is a hard bound: a renewal still unanswered at the deadline is aborted and
+ * leadership is lost then, and isLeader() turns false at the deadline on its own (it is the fence
+ * workers and writes check), so a replica never acts on a lease it may no longer hold. The lease
+ * outlives the deadline by 5 s, so the old leader stops before a successor can start.
  */
 import type { Logger } from 'pino';
 import { KubeError, type KubeClient, type Obj } from '../kube/client.ts';
 import { Sleeper } from '../util/sleeper.ts';
+
+/** What the elector needs from the apiserver (a fake in unit tests). */
+export type LeaseClient = Pick<KubeClient, 'get' | 'create' | 'replace'>;
 
 export interface LeaderOptions {
   namespace: string;
@@ -18,22 +26,25 @@ export interface LeaderOptions {
 }
 
 export class LeaderElector {
-  private readonly client: KubeClient;
+  private readonly client: LeaseClient;
   private readonly log: Logger;
   private readonly opts: Required<LeaderOptions>;
   private observed?: { record: string; at: number };
   private leading = false;
+  /** When the last successful acquire/renew was sent (the lease is ours from then on). */
+  private renewedAt = 0;
   private stopped = false;
   private readonly sleeper = new Sleeper();
 
-  constructor(client: KubeClient, log: Logger, opts: LeaderOptions) {
+  constructor(client: LeaseClient, log: Logger, opts: LeaderOptions) {
     this.client = client;
     this.log = log.child({ lease: `${opts.namespace}/${opts.name}`, identity: opts.identity });
     this.opts = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...opts };
   }
 
+  /** True while we hold the lease and last renewed it within the renew deadline (checked now). */
   isLeader(): boolean {
-    return this.leading;
+    return this.leading && Date.now() < this.deadline();
   }
 
   /**
@@ -41,7 +52,9 @@ export class LeaderElector {
    */
   async acquire(): Promise<boolean> {
     while (!this.stopped) {
-      if (await this.tryAcquireOrRenew()) {
+      const sent = Date.now();
+      if (await this.attempt(sent + this.opts.renewDeadlineMs)) {
+        this.renewedAt = sent;
         this.leading = true;
         this.log.info('became leader');
         return true;
@@ -51,17 +64,20 @@ export class LeaderElector {
     return false;
   }
 
-  /** Renews until leadership is lost (resolves) or stop() is called. */
+  /**
+   * Renews every retry period until stop() is called, or until leadership is lost (resolves):
+   * no renewal succeeded within the renew deadline of the last one.
+   */
   async hold(): Promise<void> {
-    let lastRenew = Date.now();
     while (!this.stopped) {
-      await this.sleeper.sleep(this.opts.retryPeriodMs);
+      await this.sleeper.sleep(Math.min(this.opts.retryPeriodMs, Math.max(0, this.deadline() - Date.now())));
       if (this.stopped) break;
-      if (await this.tryAcquireOrRenew()) {
-        lastRenew = Date.now();
-      } else if (Date.now() - lastRenew > this.opts.renewDeadlineMs) {
+      const sent = Date.now();
+      if (sent < this.deadline() && (await this.attempt(this.deadline()))) {
+        this.renewedAt = sent;
+      } else if (Date.now() >= this.deadline()) {
         this.leading = false;
-        this.log.error('lost leadership: could not renew the lease in time');
+        this.log.error({ renewDeadlineMs: this.opts.renewDeadlineMs }, 'lost leadership: could not renew the lease in time');
         return;
       }
     }
@@ -87,7 +103,28 @@ export class LeaderElector {
     }
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  private deadline(): number {
+    return this.renewedAt + this.opts.renewDeadlineMs;
+  }
+
+  /** One acquire/renew, abandoned at `deadline` (its request aborted, however it is stuck). */
+  private async attempt(deadline: number): Promise<boolean> {
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        resolve(false);
+      }, Math.max(0, deadline - Date.now()));
+    });
+    try {
+      return await Promise.race([this.tryAcquireOrRenew(abort.signal), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
     const { namespace, name, identity, leaseDurationMs } = this.opts;
     const now = Date.now();
     const desiredSpec = (old?: Obj['spec']) => {
@@ -101,9 +138,9 @@ export class LeaderElector {
       };
     };
     try {
-      const lease = await this.client.get({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name, namespace });
+      const lease = await this.client.get({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name, namespace }, { signal });
       if (!lease) {
-        await this.client.create({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec: desiredSpec() });
+        await this.client.create({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec: desiredSpec() }, { signal });
         return true;
       }
       const record = JSON.stringify(lease.spec ?? {});
@@ -111,10 +148,11 @@ export class LeaderElector {
       const holder = lease.spec?.holderIdentity as string | undefined;
       const duration = ((lease.spec?.leaseDurationSeconds as number | undefined) ?? 15) * 1000;
       if (holder && holder !== identity && this.observed.at + duration > now) return false;
-      await this.client.replace({ ...lease, spec: desiredSpec(lease.spec) });
+      await this.client.replace({ ...lease, spec: desiredSpec(lease.spec) }, { signal });
       return true;
     } catch (err) {
-      if (!(err instanceof KubeError && err.code === 409)) this.log.warn({ err: (err as Error).message }, 'lease update failed');
+      if (signal.aborted) this.log.warn('lease request aborted at the deadline');
+      else if (!(err instanceof KubeError && err.code === 409)) this.log.warn({ err: (err as Error).message }, 'lease update failed');
       return false;
     }
   }

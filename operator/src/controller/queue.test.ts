@@ -49,4 +49,17 @@ describe('WorkQueue', () => {
     q.shutDown();
     expect(await idle).toBeUndefined();
   });
+
+  it('hands out nothing once shut down, not even keys still waiting (a replica that lost the lease)', async () => {
+    const q = new WorkQueue();
+    q.add('a');
+    q.add('b');
+    const a = await q.get();
+    q.add('a');
+    q.shutDown();
+    expect(await q.get()).toBeUndefined();
+    q.done(a!); // 'a' was re-added while in flight: still not handed out
+    expect(await q.get()).toBeUndefined();
+    expect(q.length).toBe(0);
+  });
 });

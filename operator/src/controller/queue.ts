@@ -2,6 +2,10 @@
  * A work queue with client-go's semantics: a key waiting is queued once however often it is
  * added; a key being processed is never handed to a second worker (re-adds wait until it is done);
  * per-key exponential backoff for failures; delayed adds for requeue-after.
+ *
+ * Unlike client-go, shutting down does not drain: keys still waiting are dropped, because a
+ * replica shuts its queue when it stops being the leader and must not start another reconcile
+ * (the next leader lists every platform anyway).
  */
 export interface QueueMetrics {
   depth(n: number): void;
@@ -90,8 +94,9 @@ export class WorkQueue {
     this.failures.delete(key);
   }
 
-  /** The next key to process; undefined once shut down and drained. */
+  /** The next key to process; undefined once shut down (waiting keys are not handed out). */
   async get(): Promise<string | undefined> {
+    if (this.shuttingDown) return undefined;
     const key = this.queue.shift();
     if (key !== undefined) {
       this.dirty.delete(key);
@@ -100,7 +105,6 @@ export class WorkQueue {
       this.metrics.queued((Date.now() - (this.addedAt.get(key) ?? Date.now())) / 1000);
       return key;
     }
-    if (this.shuttingDown) return undefined;
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -115,8 +119,12 @@ export class WorkQueue {
     }
   }
 
+  /** Hands out nothing more: waiting workers get undefined, waiting and delayed keys are dropped. */
   shutDown(): void {
     this.shuttingDown = true;
+    this.queue.length = 0;
+    this.dirty.clear();
+    this.metrics.depth(0);
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     for (const w of this.waiters.splice(0)) w(undefined);

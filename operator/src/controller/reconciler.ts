@@ -1,36 +1,67 @@
 /**
  * Reconcile one BookingPlatform, top to bottom in phases:
- *   1 load → 2 deletion/finalizer → 3 validate → 4 paused? → 5 ensure finalizer and secrets →
- *   6 observe data services → 7 render desired state → 8 apply → 9 prune → 10 status → outcome.
+ *   1 load → 2 deletion/finalizer → 3 validate → 4 paused? → 5 finalizer, ledger and secrets →
+ *   6 observe data services → 7 carry out removed sections' policies → 8 render desired state →
+ *   9 apply → 10 prune → 11 ledger and status → outcome.
  *
  * Invariants: level-based and idempotent (a second pass over an unchanged world writes nothing);
  * pruning only happens if every apply of the pass succeeded, otherwise a working resource could be
  * deleted; workloads that need a data service are not created before it is usable (they wait
  * rather than crash-loop), and existing ones are left alone while it is not; nothing is pruned
  * that the platform does not own by controller reference (or, for PersistentVolumes, by label).
+ *
+ * Data first: what the operator provisions is recorded in the platform's ledger (data/ledger.ts)
+ * before it is created, and only the ledger decides removal. A section removed from the spec, a
+ * spec that no longer validates, a deleted platform: each goes through the recorded deletionPolicy
+ * (Snapshot, Delete, Retain) for ack and sdk alike; a removal that deletes data needs the owner's
+ * confirmation unless the whole platform is being deleted; paused holds deletion too; a lost
+ * stateful resource is reported, never re-created empty; a retained resource keeps its credential.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { parsePlatform } from '../api/platform.ts';
+import { applyDefaults } from '../api/defaults.ts';
+import { parsePlatform, type ParseResult } from '../api/platform.ts';
 import { deepEqual } from '../api/schema-dsl.ts';
-import { API_VERSION, KIND } from '../api/schema.ts';
+import { API_VERSION, KIND, rootSchema } from '../api/schema.ts';
 import type { BookingPlatform, BookingPlatformStatus } from '../api/types.generated.ts';
 import { connectionData, connectionHash } from '../data/connection.ts';
-import { wantedServices, type DataObservation, type DataServices } from '../data/types.ts';
+import {
+  CONFIRM_REMOVAL_ANNOTATION,
+  LEDGER_ANNOTATION,
+  listAnnotation,
+  policyOf,
+  readLedger,
+  RECREATE_ANNOTATION,
+  recordObserved,
+  recordSpec,
+  removalDeletesData,
+  removedServices,
+  SERVICES,
+  uniqueSnapshotId,
+  withSection,
+  writeLedger,
+  type Ledger,
+  type LedgerEntry,
+  type Released,
+} from '../data/ledger.ts';
+import { ProviderBusyError, wantedServices, type DataObservation, type DataServices, type ServiceName } from '../data/types.ts';
 import { KubeError, type KubeClient, type Obj } from '../kube/client.ts';
+import { finalSnapshotId } from '../render/ack/rds.ts';
 import { platformHasConnection } from '../render/connection.ts';
 import { renderPlatform, type KubeObject } from '../render/index.ts';
-import { connectionSecretName, databaseMasterSecretName, labels } from '../render/names.ts';
+import { connectionSecretName, databaseMasterSecretName, DEFAULT_CONTEXT, labels, PLATFORM_LABEL, type RenderContext } from '../render/names.ts';
 import { usesEfs } from '../render/whatsapp.ts';
 import { firstDifference, objectKey, prepare, verdict, type Owner } from './apply.ts';
 import type { EventRecorder } from './events.ts';
 import type { Metrics } from './metrics.ts';
 import { done, requeue, retry, terminal, type Outcome } from './outcome.ts';
-import { computeStatus, deploymentState, type WorkloadObservation } from './status.ts';
+import { computeStatus, deploymentState, type Removals, type WorkloadObservation } from './status.ts';
 
 export const FINALIZER = 'platform.booking.io/cleanup';
-/** Escape hatch: remove the finalizer without waiting for cloud cleanup. */
+/** Escape hatch: remove the finalizer without carrying out the deletion policies (AWS resources stay). */
 export const SKIP_CLEANUP_ANNOTATION = 'platform.booking.io/skip-cleanup';
+/** On a Secret the operator let go of: which retained resource or snapshot its credential opens. */
+export const CREDENTIAL_FOR_ANNOTATION = 'platform.booking.io/credential-for';
 
 /** Read access to the informer caches. */
 export interface Store {
@@ -40,20 +71,38 @@ export interface Store {
   owned(platform: Obj): Obj[];
 }
 
+/** The apiserver operations the reconciler uses (a recording fake stands in for it in unit tests). */
+export type KubeWriter = Pick<KubeClient, 'get' | 'apply' | 'applyStatus' | 'create' | 'delete' | 'patch'>;
+
 export interface ReconcilerDeps {
-  client: KubeClient;
+  client: KubeWriter;
   store: Store;
   dataServices: (p: BookingPlatform) => DataServices;
   events: EventRecorder;
   metrics: Metrics;
   log: Logger;
   now?: () => Date;
+  /** The operator's cluster identity (part of every AWS identifier). */
+  context?: RenderContext;
+}
+
+/** What carrying out removed sections' policies came to in one pass. */
+interface RemovalPass {
+  ledger: Ledger;
+  /** Removals under way (`service: message`). */
+  pending: string[];
+  /** Removals that wait for the owner's confirmation. */
+  blocked: string[];
+  /** Services whose ACK objects removal handles (never pruned, never re-applied meanwhile). */
+  removing: ServiceName[];
 }
 
 export class Reconciler {
   private readonly d: ReconcilerDeps;
+  private readonly ctx: RenderContext;
   constructor(deps: ReconcilerDeps) {
     this.d = deps;
+    this.ctx = deps.context ?? DEFAULT_CONTEXT;
   }
 
   async reconcile(key: string): Promise<Outcome> {
@@ -66,12 +115,12 @@ export class Reconciler {
     }
     const log = this.d.log.child({ platform: key, reconcileId: randomUUID().slice(0, 8), generation: raw.metadata.generation });
     const generation = raw.metadata.generation ?? 0;
-    const owner: Owner = { apiVersion: API_VERSION, kind: KIND, name, uid: raw.metadata.uid! };
+    const { ledger, error: ledgerError } = readLedger(raw.metadata.annotations as Record<string, string> | undefined);
 
-    // 3. validate (before deletion too: a platform that never was valid has nothing to clean)
+    // 3. validate (deletion does not depend on it: it acts on the ledger)
     const parsed = parsePlatform(raw);
     // 2. deletion
-    if (raw.metadata.deletionTimestamp) return this.finalize(raw, parsed.ok ? parsed.platform : undefined, log);
+    if (raw.metadata.deletionTimestamp) return this.finalize(raw, parsed, ledger, ledgerError, log);
     if (!parsed.ok) {
       const status = computeStatus(raw as unknown as BookingPlatform, { generation, invalid: parsed.errors, wanted: [], workloads: [] }, raw.status, this.now());
       await this.writeStatus(raw, status);
@@ -81,73 +130,144 @@ export class Reconciler {
     }
     const p = parsed.platform;
 
-    // 4. paused
+    // 4. paused: no writes at all, not even the ledger
     if (p.spec.paused) {
       await this.writeStatus(raw, computeStatus(p, { generation, paused: true, wanted: wantedServices(p), workloads: [] }, raw.status, this.now()));
       return done();
     }
+    if (ledgerError) return this.stall(raw, p, 'LedgerUnreadable', `${ledgerError}: the operator cannot tell what it provisioned, so it changes nothing; restore the annotation's previous value`, log);
 
     try {
-      // 5. finalizer and generated secrets
-      if (needsFinalizer(p) && !raw.metadata.finalizers?.includes(FINALIZER)) {
-        await this.d.client.apply({ apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace, finalizers: [FINALIZER] } } as Obj);
-      }
-      const password = await this.ensureMasterPassword(p, raw, owner);
-
-      // 6. observe data services
-      const data = await this.d.dataServices(p).observe(p, password);
-
-      // 7. render desired state
-      const conn = connectionData(p, data);
-      const desired = renderPlatform(p, { connectionHash: conn ? connectionHash(conn) : undefined, fileSystemId: data.fileSystem?.fileSystemId, accessPointId: data.fileSystem?.accessPointId });
-      if (conn) desired.push(connectionSecret(p, conn));
-      const holds = heldBack(p, desired, data, conn !== undefined);
-
-      // 8. apply
-      const keep = new Set(desired.map(objectKey));
-      if (password !== undefined) keep.add(objectKey({ kind: 'Secret', metadata: { namespace, name: databaseMasterSecretName(p) } }));
-      // a service that stops being usable leaves the running workloads and their Secret alone
-      if (platformHasConnection(p)) keep.add(objectKey({ kind: 'Secret', metadata: { namespace, name: connectionSecretName(p) } }));
-      let error: string | undefined;
-      for (const obj of desired) {
-        if (holds.has(objectKey(obj))) continue;
-        try {
-          await this.applyOne(prepare(obj, owner), raw, log);
-        } catch (err) {
-          error = `${obj.kind} ${obj.metadata.name}: ${(err as Error).message}`;
-          log.error({ err: (err as Error).message, kind: obj.kind, name: obj.metadata.name }, 'apply failed');
-        }
-      }
-
-      // 9. prune, only after a fully successful apply
-      if (!error) {
-        for (const o of this.d.store.owned(raw)) {
-          if (keep.has(objectKey(o))) continue;
-          await this.d.client.delete({ apiVersion: o.apiVersion!, kind: o.kind!, name: o.metadata.name, namespace: o.metadata.namespace }, { uid: o.metadata.uid });
-          this.d.metrics.pruned.inc({ kind: o.kind });
-          this.d.events.normal(raw, 'Pruned', `deleted ${o.kind} ${o.metadata.name}: no longer in the spec`);
-          log.info({ kind: o.kind, name: o.metadata.name }, 'pruned');
-        }
-      } else {
-        this.d.events.warning(raw, 'ApplyFailed', error);
-      }
-
-      // 10. status
-      const workloads: WorkloadObservation[] = desired
-        .filter((o) => o.kind === 'Deployment')
-        .map((o) => ({ name: o.metadata.name, live: this.d.store.get('apps/v1', 'Deployment', namespace, o.metadata.name), heldBack: holds.get(objectKey(o)) }));
-      const status = computeStatus(p, { generation, data, wanted: wantedServices(p), workloads, error }, raw.status, this.now());
-      await this.writeStatus(raw, status);
-      this.recordTransitions(raw, raw.status, status);
-
-      if (error) return retry(new Error(error));
-      if (data.requeueAfterMs) return requeue(data.requeueAfterMs, 'waiting for data services');
-      if (workloads.some((w) => !deploymentState(w).ready)) return requeue(30_000, 'waiting for rollouts');
-      return done();
+      return await this.converge(raw, p, ledger, log);
     } catch (err) {
-      log.error({ err: (err as Error).message }, 'reconcile failed');
+      if (err instanceof ProviderBusyError) return requeue(err.retryAfterMs, err.message);
+      const message = shortError(err);
+      log.error({ err: message }, 'reconcile failed');
+      // never leave an old Ready=True behind a failure
+      await this.writeStatus(raw, computeStatus(p, { generation, wanted: wantedServices(p), workloads: [], error: message, errorReason: 'ReconcileError' }, raw.status, this.now())).catch(() => undefined);
       return retry(err as Error);
     }
+  }
+
+  private async converge(raw: Obj, p: BookingPlatform, stored: Ledger, log: Logger): Promise<Outcome> {
+    const { namespace, name } = { namespace: p.metadata.namespace!, name: p.metadata.name };
+    const generation = raw.metadata.generation ?? 0;
+    const owner: Owner = { apiVersion: API_VERSION, kind: KIND, name, uid: raw.metadata.uid! };
+
+    // 5. finalizer, then the ledger (before anything is created), then the master password
+    let ledger = recordSpec(stored, p);
+    if (needsFinalizer(p, ledger) && !raw.metadata.finalizers?.includes(FINALIZER)) await this.addFinalizer(raw);
+    ledger = await this.saveLedger(raw, stored, ledger);
+    const { password, ledger: withSecret } = await this.ensureMasterPassword(p, raw, owner, ledger);
+    ledger = await this.saveLedger(raw, ledger, withSecret);
+    if (password !== undefined && ledger.services.database?.rotate) ledger = await this.rotatePassword(raw, p, ledger, password, log);
+
+    // 6. observe data services (a stateful one seen before and gone now is a loss, not a create)
+    const recreate = listAnnotation(raw.metadata.annotations as Record<string, string> | undefined, RECREATE_ANNOTATION);
+    const existed = SERVICES.filter((s) => ledger.services[s]?.observed && !recreate.has(s) && s !== 'cache');
+    const data = await this.d.dataServices(p).observe(p, ledger.services.database?.rotate ? undefined : password, { existed });
+
+    // 7. sections removed from the spec: their recorded policies
+    const removal = await this.removeSections(raw, p, ledger, false, log);
+    ledger = removal.ledger;
+
+    // 8. render desired state
+    const conn = connectionData(p, data);
+    const masterSecret = ledger.services.database?.secret;
+    const desired = renderPlatform(p, { connectionHash: conn ? connectionHash(conn) : undefined, fileSystemId: data.fileSystem?.fileSystemId, accessPointId: data.fileSystem?.accessPointId, ...(masterSecret ? { masterSecretName: masterSecret } : {}) }, this.ctx);
+    if (conn) desired.push(connectionSecret(p, conn));
+    const holds = heldBack(p, desired, data, conn !== undefined);
+
+    // 9. apply
+    const keep = new Set(desired.map(objectKey));
+    if (password !== undefined && masterSecret) keep.add(objectKey({ kind: 'Secret', metadata: { namespace, name: masterSecret } }));
+    // a service that stops being usable leaves the running workloads and their Secret alone
+    if (platformHasConnection(p)) keep.add(objectKey({ kind: 'Secret', metadata: { namespace, name: connectionSecretName(p) } }));
+    let error: string | undefined;
+    for (const obj of desired) {
+      if (holds.has(objectKey(obj))) continue;
+      try {
+        await this.applyOne(prepare(obj, owner), raw, log);
+      } catch (err) {
+        error = `${obj.kind} ${obj.metadata.name}: ${shortError(err)}`;
+        log.error({ err: shortError(err), kind: obj.kind, name: obj.metadata.name }, 'apply failed');
+      }
+    }
+
+    // 10. prune, only after a fully successful apply; data objects of removed sections are removal's
+    if (!error) {
+      for (const o of this.d.store.owned(raw)) {
+        if (keep.has(objectKey(o)) || removalOwns(o, removal.removing) || isMasterSecret(o, ledger)) continue;
+        await this.d.client.delete({ apiVersion: o.apiVersion!, kind: o.kind!, name: o.metadata.name, namespace: o.metadata.namespace }, { uid: o.metadata.uid });
+        this.d.metrics.pruned.inc({ kind: o.kind });
+        this.d.events.normal(raw, 'Pruned', `deleted ${o.kind} ${o.metadata.name}: no longer in the spec`);
+        log.info({ kind: o.kind, name: o.metadata.name }, 'pruned');
+      }
+    } else {
+      this.d.events.warning(raw, 'ApplyFailed', error);
+    }
+
+    // 11. ledger (what was seen usable) and status
+    const usable = SERVICES.filter((s) => data[s]?.ready);
+    ledger = await this.saveLedger(raw, ledger, recordObserved(ledger, usable));
+    const workloads: WorkloadObservation[] = desired
+      .filter((o) => o.kind === 'Deployment')
+      .map((o) => ({ name: o.metadata.name, live: this.d.store.get('apps/v1', 'Deployment', namespace, o.metadata.name), heldBack: holds.get(objectKey(o)) }));
+    const removals: Removals = { pending: removal.pending, blocked: removal.blocked, released: ledger.released ?? [] };
+    const status = computeStatus(p, { generation, data, wanted: wantedServices(p), workloads, error, removals }, raw.status, this.now());
+    await this.writeStatus(raw, status);
+    this.recordTransitions(raw, raw.status, status);
+
+    if (error) return retry(new Error(error));
+    if (removal.pending.length) return requeue(10_000, 'removing data services');
+    if (data.requeueAfterMs) return requeue(data.requeueAfterMs, 'waiting for data services');
+    if (workloads.some((w) => !deploymentState(w).ready)) return requeue(30_000, 'waiting for rollouts');
+    return done();
+  }
+
+  /**
+   * Carries out the recorded policy of every service in the ledger that `p` no longer asks for
+   * (all of them when the platform is being deleted). A removal that deletes data waits for the
+   * owner's confirmation unless the platform itself is being deleted (that is the confirmation).
+   */
+  private async removeSections(raw: Obj, p: BookingPlatform, stored: Ledger, deleting: boolean, log: Logger): Promise<RemovalPass> {
+    let ledger = stored;
+    const out: RemovalPass = { ledger, pending: [], blocked: [], removing: [] };
+    const confirmed = listAnnotation(raw.metadata.annotations as Record<string, string> | undefined, CONFIRM_REMOVAL_ANNOTATION);
+    for (const s of deleting ? SERVICES.filter((x) => ledger.services[x]) : removedServices(ledger, p)) {
+      let entry = ledger.services[s]!;
+      const policy = policyOf(entry);
+      out.removing.push(s);
+      if (!deleting && removalDeletesData(entry) && !confirmed.has(s)) {
+        const msg = `spec.${s} was removed; its deletionPolicy ${policy} would ${policy === 'Snapshot' ? 'take a final snapshot and then delete' : 'delete'} the ${s} and its data. Nothing is touched until you annotate the platform ${CONFIRM_REMOVAL_ANNOTATION}=${s}, or put the section back (to keep the resource: put it back with deletionPolicy Retain, then remove it)`;
+        out.blocked.push(msg);
+        this.d.events.warning(raw, 'RemovalNeedsConfirmation', msg);
+        continue;
+      }
+      const ghost = withSection(p, s, entry);
+      if (s === 'database' && policy === 'Snapshot' && !entry.finalSnapshot) {
+        // chosen once and recorded before the delete: every retry asks for the same, new, snapshot
+        entry = { ...entry, finalSnapshot: uniqueSnapshotId(finalSnapshotId(ghost, this.ctx), this.d.now?.() ?? new Date()) };
+        ledger = await this.saveLedger(raw, ledger, { ...ledger, services: { ...ledger.services, [s]: entry } });
+      }
+      const r = await this.d.dataServices(ghost).remove(ghost, s, { finalSnapshot: entry.finalSnapshot });
+      if (!r.done) {
+        out.pending.push(`${s}: ${r.message}`);
+        this.d.events.normal(raw, deleting ? 'DeletingDataService' : 'RemovingDataService', `${s} (deletionPolicy ${policy}): ${r.message}`);
+        log.info({ service: s, policy, message: r.message }, 'removal under way');
+        continue;
+      }
+      const secret = s === 'database' ? await this.releaseMasterSecret(raw, ghost, entry, policy, r.left) : undefined;
+      const released: Released[] = [...(ledger.released ?? []), ...(r.left ? [{ service: s, resource: r.left, policy, ...(secret ? { secret } : {}) }] : [])];
+      const services = { ...ledger.services };
+      delete services[s];
+      ledger = await this.saveLedger(raw, ledger, { services, ...(released.length ? { released } : {}) });
+      const what = r.left ? `${r.left} stays in AWS${secret ? `; its credential stays in Secret ${secret}` : ''}` : 'nothing stays in AWS';
+      this.d.events.normal(raw, policy === 'Retain' ? 'DataServiceRetained' : 'DataServiceRemoved', `${s} (deletionPolicy ${policy}): ${r.message}; ${what}`);
+      log.info({ service: s, policy, left: r.left ?? null }, 'removal done');
+    }
+    out.ledger = ledger;
+    return out;
   }
 
   private async applyOne(obj: KubeObject, platform: Obj, log: Logger): Promise<void> {
@@ -165,14 +285,33 @@ export class Reconciler {
     }
   }
 
-  /** The master password: generated once, crypto-strong, kept in a Secret we own; never regenerated. */
-  private async ensureMasterPassword(p: BookingPlatform, raw: Obj, owner: Owner): Promise<string | undefined> {
-    if (!p.spec.database || p.spec.provisioner === 'external') return undefined;
+  /**
+   * The master password: generated once, crypto-strong, kept in a Secret the ledger names. A
+   * Secret that is lost after the database existed is regenerated under a new name and marked for
+   * rotation: the database gets the new password (sdk: Modify; ack: the changed Secret reference)
+   * before any connection carries it. A Secret let go of earlier (retained database) is adopted again.
+   */
+  private async ensureMasterPassword(p: BookingPlatform, raw: Obj, owner: Owner, ledger: Ledger): Promise<{ password?: string; ledger: Ledger }> {
+    const entry = ledger.services.database;
+    if (!p.spec.database || !entry) return { ledger };
     const namespace = p.metadata.namespace!;
-    const name = databaseMasterSecretName(p);
-    const cached = this.d.store.get('v1', 'Secret', namespace, name) ?? (await this.d.client.get({ apiVersion: 'v1', kind: 'Secret', name, namespace }));
-    const existing = cached?.data?.password as string | undefined;
-    if (existing) return Buffer.from(existing, 'base64').toString('utf8');
+    const name = entry.secret ?? databaseMasterSecretName(p);
+    const found = this.d.store.get('v1', 'Secret', namespace, name) ?? (await this.d.client.get({ apiVersion: 'v1', kind: 'Secret', name, namespace }));
+    const existing = found?.data?.password as string | undefined;
+    if (found && existing) {
+      if (!found.metadata.ownerReferences?.some((r) => r.uid === owner.uid)) await this.adoptSecret(found, p, owner);
+      return { password: Buffer.from(existing, 'base64').toString('utf8'), ledger: entry.secret ? ledger : withEntry(ledger, 'database', { ...entry, secret: name }) };
+    }
+    // lost after the database existed: a new Secret name, so nothing reads a password the database does not have
+    const rotate = Boolean(entry.observed);
+    const target = rotate ? `${databaseMasterSecretName(p)}-${randomBytes(3).toString('hex')}` : name;
+    const password = await this.createMasterSecret(p, raw, owner, target);
+    if (rotate) this.d.events.warning(raw, 'PasswordRegenerated', `the master password Secret ${name} is gone: generated a new password in Secret ${target}; it is set on the database before apps use it`);
+    return { password, ledger: withEntry(ledger, 'database', { ...entry, secret: target, ...(rotate ? { rotate: true } : {}) }) };
+  }
+
+  private async createMasterSecret(p: BookingPlatform, raw: Obj, owner: Owner, name: string): Promise<string> {
+    const namespace = p.metadata.namespace!;
     // 32 characters from a URL- and shell-safe alphabet (RDS forbids / @ " and space)
     const password = randomBytes(24).toString('base64url');
     try {
@@ -181,39 +320,170 @@ export class Reconciler {
         kind: 'Secret',
         type: 'Opaque',
         metadata: { name, namespace, labels: labels(p, 'database', 'credentials'), ownerReferences: [{ ...owner, controller: true, blockOwnerDeletion: true }] },
-        data: { username: Buffer.from(p.spec.database.username).toString('base64'), password: Buffer.from(password).toString('base64') },
+        data: { username: Buffer.from(p.spec.database!.username).toString('base64'), password: Buffer.from(password).toString('base64') },
       } as Obj);
       this.d.events.normal(raw, 'PasswordGenerated', `generated the database master password in Secret ${name}`);
       return password;
     } catch (err) {
       if (err instanceof KubeError && err.code === 409) {
         const again = await this.d.client.get({ apiVersion: 'v1', kind: 'Secret', name, namespace });
-        return Buffer.from(String(again?.data?.password ?? ''), 'base64').toString('utf8') || undefined;
+        const value = Buffer.from(String(again?.data?.password ?? ''), 'base64').toString('utf8');
+        if (value) return value;
       }
       throw err;
     }
   }
 
-  private async finalize(raw: Obj, p: BookingPlatform | undefined, log: Logger): Promise<Outcome> {
+  /** A Secret this platform let go of (retained database) comes back under its ownership. */
+  private async adoptSecret(s: Obj, p: BookingPlatform, owner: Owner): Promise<void> {
+    await this.d.client.patch(
+      { apiVersion: 'v1', kind: 'Secret', name: s.metadata.name, namespace: s.metadata.namespace },
+      { metadata: { uid: s.metadata.uid, ownerReferences: [{ ...owner, controller: true, blockOwnerDeletion: true }], labels: labels(p, 'database', 'credentials'), annotations: { [CREDENTIAL_FOR_ANNOTATION]: null } } },
+      'merge',
+    );
+  }
+
+  /** sdk: set the regenerated password on the database; ack: the changed Secret reference makes ACK do it. */
+  private async rotatePassword(raw: Obj, p: BookingPlatform, ledger: Ledger, password: string, log: Logger): Promise<Ledger> {
+    const entry = ledger.services.database!;
+    const ds = this.d.dataServices(p);
+    if (entry.provisioner === 'sdk' && ds.rotatePassword) {
+      const r = await ds.rotatePassword(p, password);
+      if (!r.done) {
+        log.warn({ message: r.message }, 'master password rotation pending');
+        return ledger;
+      }
+      this.d.events.normal(raw, 'PasswordRotated', r.message);
+    }
+    const { rotate: _done, ...rest } = entry;
+    return this.saveLedger(raw, ledger, withEntry(ledger, 'database', rest));
+  }
+
+  /**
+   * A database's credential outlives the platform's hold on it: for Retain and Snapshot the Secret is
+   * let go of (owner reference and labels removed, annotated with what it opens) so garbage
+   * collection keeps it; for Delete it goes with the database.
+   */
+  private async releaseMasterSecret(raw: Obj, p: BookingPlatform, entry: LedgerEntry, policy: string, left: string | undefined): Promise<string | undefined> {
+    const namespace = p.metadata.namespace!;
+    const name = entry.secret ?? databaseMasterSecretName(p);
+    const s = await this.d.client.get({ apiVersion: 'v1', kind: 'Secret', name, namespace });
+    if (!s) return undefined;
+    if (policy === 'Delete' || !left) {
+      await this.d.client.delete({ apiVersion: 'v1', kind: 'Secret', name, namespace }, { uid: s.metadata.uid });
+      return undefined;
+    }
+    await this.d.client.patch(
+      { apiVersion: 'v1', kind: 'Secret', name, namespace },
+      { metadata: { uid: s.metadata.uid, ownerReferences: null, labels: { 'app.kubernetes.io/managed-by': null, [PLATFORM_LABEL]: null }, annotations: { [CREDENTIAL_FOR_ANNOTATION]: left } } },
+      'merge',
+    );
+    this.d.events.normal(raw, 'CredentialKept', `Secret ${name} is no longer owned by the platform: it holds the credential of ${left}`);
+    return name;
+  }
+
+  /**
+   * Deletion: every service in the ledger goes through its recorded policy (the spec need not be
+   * valid; a platform with no ledger, from an earlier version, is read leniently from its stored
+   * spec). Paused holds deletion too. The finalizer goes only when every policy's end state is reached.
+   */
+  private async finalize(raw: Obj, parsed: ParseResult, stored: Ledger, ledgerError: string | undefined, log: Logger): Promise<Outcome> {
     if (!raw.metadata.finalizers?.includes(FINALIZER)) return done();
-    const skip = raw.metadata.annotations?.[SKIP_CLEANUP_ANNOTATION] === 'true';
-    if (p && !skip) {
-      const result = await this.d.dataServices(p).finalize(p);
-      if (!result.done) {
-        const status = computeStatus(p, { generation: raw.metadata.generation ?? 0, deleting: result.message, wanted: wantedServices(p), workloads: [] }, raw.status, this.now());
-        await this.writeStatus(raw, status);
-        this.d.events.normal(raw, 'WaitingForCleanup', result.message);
-        log.info({ message: result.message }, 'waiting for cleanup');
-        return requeue(10_000, result.message);
+    const generation = raw.metadata.generation ?? 0;
+    const p = parsed.ok ? parsed.platform : lenient(raw);
+    const annotations = raw.metadata.annotations as Record<string, string> | undefined;
+    const skip = annotations?.[SKIP_CLEANUP_ANNOTATION] === 'true';
+    const deleting = (message: string, extra: { stalled?: boolean } = {}) =>
+      this.writeStatus(raw, computeStatus((p ?? raw) as unknown as BookingPlatform, { generation, deleting: message, deletingStalled: extra.stalled, wanted: p ? wantedServices(p) : [], workloads: [] }, raw.status, this.now()));
+
+    if (p?.spec?.paused && !skip) {
+      await deleting('deletion waits: spec.paused is true, so the operator changes nothing, deletion included; set spec.paused to false to let the deletion policies run');
+      return done();
+    }
+    const hasLedger = Boolean(annotations?.[LEDGER_ANNOTATION]);
+    if (ledgerError || (!hasLedger && !p)) {
+      const why = ledgerError ?? 'the stored spec cannot be read';
+      await deleting(`cannot carry out the deletion policies: ${why}. Fix it, or annotate ${SKIP_CLEANUP_ANNOTATION}=true to delete the platform and leave its AWS resources in place`, { stalled: true });
+      this.d.events.warning(raw, 'CleanupBlocked', why);
+      return requeue(60_000, why);
+    }
+    let ledger = hasLedger || !p ? stored : recordSpec(stored, p);
+
+    if (skip) {
+      // the owner chose to leave AWS resources in place: keep the database's credential with them
+      const db = ledger.services.database;
+      if (db && p) await this.releaseMasterSecret(raw, withSection(p, 'database', db), db, 'Retain', 'a database left in place by skip-cleanup');
+      this.d.events.warning(raw, 'CleanupSkipped', `${SKIP_CLEANUP_ANNOTATION} is true: AWS resources are left in place, unmanaged`);
+    } else {
+      const removal = await this.removeSections(raw, p!, ledger, true, log);
+      ledger = removal.ledger;
+      if (removal.pending.length) {
+        const message = removal.pending.join('; ');
+        await deleting(message, { stalled: /ACK\.Terminal/.test(message) });
+        return requeue(10_000, message);
       }
     }
     // cluster-scoped objects cannot be garbage-collected through owner references
     for (const o of this.d.store.owned(raw).filter((x) => !x.metadata.namespace)) {
-      await this.d.client.delete({ apiVersion: o.apiVersion!, kind: o.kind!, name: o.metadata.name });
+      await this.d.client.delete({ apiVersion: o.apiVersion!, kind: o.kind!, name: o.metadata.name }, { uid: o.metadata.uid });
     }
-    await this.d.client.apply({ apiVersion: API_VERSION, kind: KIND, metadata: { name: raw.metadata.name, namespace: raw.metadata.namespace, finalizers: [] } } as Obj);
-    log.info('cleanup done; finalizer removed');
+    await this.removeFinalizer(raw);
+    log.info({ released: ledger.released ?? [] }, 'cleanup done; finalizer removed');
     return done();
+  }
+
+  /** Adds the finalizer by JSON patch: never creates, and only on this very object (uid). */
+  private async addFinalizer(raw: Obj): Promise<void> {
+    const ops = raw.metadata.finalizers
+      ? [{ op: 'test', path: '/metadata/uid', value: raw.metadata.uid }, { op: 'add', path: '/metadata/finalizers/-', value: FINALIZER }]
+      : [{ op: 'test', path: '/metadata/uid', value: raw.metadata.uid }, { op: 'add', path: '/metadata/finalizers', value: [FINALIZER] }];
+    await this.d.client.patch(platformRef(raw), ops, 'json');
+  }
+
+  /**
+   * Removes the finalizer by JSON patch guarded by uid and the current list: a platform that is
+   * already gone answers 404 (never re-created, as an apply would), one that changed answers 422
+   * and the next pass tries again.
+   */
+  private async removeFinalizer(raw: Obj): Promise<void> {
+    const current = await this.d.client.get(platformRef(raw));
+    if (!current || current.metadata.uid !== raw.metadata.uid) return;
+    const list = current.metadata.finalizers ?? [];
+    if (!list.includes(FINALIZER)) return;
+    try {
+      await this.d.client.patch(
+        platformRef(raw),
+        [
+          { op: 'test', path: '/metadata/uid', value: raw.metadata.uid },
+          { op: 'test', path: '/metadata/finalizers', value: list },
+          { op: 'replace', path: '/metadata/finalizers', value: list.filter((f) => f !== FINALIZER) },
+        ],
+        'json',
+      );
+    } catch (err) {
+      if (err instanceof KubeError && err.code === 404) return;
+      throw err;
+    }
+  }
+
+  /** Writes the ledger annotation when it differs from what is stored; returns the ledger. */
+  private async saveLedger(raw: Obj, _before: Ledger, after: Ledger): Promise<Ledger> {
+    const text = writeLedger(after);
+    const storedText = (raw.metadata.annotations as Record<string, string> | undefined)?.[LEDGER_ANNOTATION];
+    const empty = Object.keys(after.services).length === 0 && !after.released?.length;
+    if (storedText === text || (storedText === undefined && empty)) return after;
+    const updated = await this.d.client.patch(platformRef(raw), { metadata: { uid: raw.metadata.uid, annotations: { [LEDGER_ANNOTATION]: text } } }, 'merge');
+    // later writes this pass compare against what is stored now
+    raw.metadata.annotations = { ...(raw.metadata.annotations ?? {}), [LEDGER_ANNOTATION]: text };
+    if (updated?.metadata?.resourceVersion) raw.metadata.resourceVersion = updated.metadata.resourceVersion;
+    return after;
+  }
+
+  private async stall(raw: Obj, p: BookingPlatform, reason: string, message: string, log: Logger): Promise<Outcome> {
+    await this.writeStatus(raw, computeStatus(p, { generation: raw.metadata.generation ?? 0, wanted: wantedServices(p), workloads: [], error: message, errorReason: reason, stalled: true }, raw.status, this.now()));
+    this.d.events.warning(raw, reason, message);
+    log.warn({ reason, message }, 'stalled');
+    return terminal(message);
   }
 
   private async writeStatus(raw: Obj, status: BookingPlatformStatus): Promise<void> {
@@ -237,9 +507,45 @@ export class Reconciler {
   }
 }
 
-/** A finalizer only where something outside the namespace needs cleanup. */
-export function needsFinalizer(p: BookingPlatform): boolean {
-  return p.spec.provisioner === 'sdk' || (Boolean(p.spec.whatsapp?.enabled) && usesEfs(p));
+/** A finalizer wherever something outside the namespace needs cleanup: anything in the ledger, an EFS volume. */
+export function needsFinalizer(p: BookingPlatform, ledger: Ledger = { services: {} }): boolean {
+  return p.spec.provisioner === 'sdk' || Object.keys(ledger.services).length > 0 || (Boolean(p.spec.whatsapp?.enabled) && usesEfs(p));
+}
+
+const platformRef = (raw: Obj) => ({ apiVersion: API_VERSION, kind: KIND, name: raw.metadata.name, namespace: raw.metadata.namespace });
+
+function withEntry(l: Ledger, s: ServiceName, e: LedgerEntry): Ledger {
+  return { ...l, services: { ...l.services, [s]: e } };
+}
+
+/** The stored spec defaulted but not validated: enough to find what to clean up when rules changed. */
+function lenient(raw: Obj): BookingPlatform | undefined {
+  try {
+    const p = applyDefaults(raw as unknown as Record<string, unknown>, rootSchema) as unknown as BookingPlatform;
+    return p?.spec && typeof p.spec === 'object' ? p : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const DATA_COMPONENT: Record<ServiceName, string> = { database: 'database', cache: 'cache', fileSystem: 'filesystem', uploads: 'uploads' };
+
+/** ACK objects of a service being removed: removal deletes them in order, prune must not. */
+function removalOwns(o: Obj, removing: ServiceName[]): boolean {
+  const l = o.metadata.labels ?? {};
+  return l['app.kubernetes.io/component'] === 'data' && removing.some((s) => l['app.kubernetes.io/name'] === DATA_COMPONENT[s]);
+}
+
+/** The master password Secret stays while the database is in the ledger (a lapse of usability is no reason to drop it). */
+function isMasterSecret(o: Obj, ledger: Ledger): boolean {
+  const db = ledger.services.database;
+  return o.kind === 'Secret' && db !== undefined && (o.metadata.name === db.secret || o.metadata.labels?.['app.kubernetes.io/component'] === 'credentials' && o.metadata.labels?.['app.kubernetes.io/name'] === 'database');
+}
+
+/** One line, bounded: an apiserver or AWS error never floods status and Events. */
+function shortError(err: unknown): string {
+  const m = String((err as Error | undefined)?.message ?? err).split('\n')[0]!;
+  return m.length > 300 ? `${m.slice(0, 297)}...` : m;
 }
 
 function connectionSecret(p: BookingPlatform, data: Record<string, string>): KubeObject {
@@ -257,6 +563,12 @@ function heldBack(p: BookingPlatform, desired: KubeObject[], data: DataObservati
   const holds = new Map<string, string>();
   const connName = connectionSecretName(p);
   for (const o of desired) {
+    // a lost stateful resource is never re-created empty by re-applying its ACK object
+    const lostService = SERVICES.find((s) => data[s]?.reason === 'Missing' && o.metadata.labels?.['app.kubernetes.io/component'] === 'data' && o.metadata.labels?.['app.kubernetes.io/name'] === DATA_COMPONENT[s]);
+    if (lostService) {
+      holds.set(objectKey(o), `${lostService} is lost: ${data[lostService]!.message}`);
+      continue;
+    }
     const pod = podSpecOf(o);
     if (!pod) continue;
     const needsConnection = (pod.containers ?? []).some((c: any) => (c.envFrom ?? []).some((e: any) => e.secretRef?.name === connName));

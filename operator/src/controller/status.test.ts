@@ -31,6 +31,30 @@ describe('computeStatus', () => {
     expect(c.DatabaseReady).toMatchObject({ status: 'False', reason: 'Creating' });
   });
 
+  it('stays Ready while AWS works on a usable service (backing-up, modifying, ACK.Recoverable): the service condition says not converged', () => {
+    const before = computeStatus(p, base, undefined, NOW);
+    const busy = { ready: true, converged: false as const, reason: 'AvailableNotConverged', message: 'DBInstance x is usable; AWS status "backing-up"' };
+    const s = computeStatus(p, { ...base, data: { database: busy } }, before, '2026-11-23T12:05:00Z');
+    const c = byType(s);
+    expect(s.phase).toBe('Ready');
+    expect(c.Ready).toMatchObject({ status: 'True', reason: 'AvailableNotConverged', message: 'all data services usable and all Deployments available; not converged: database: DBInstance x is usable; AWS status "backing-up"', lastTransitionTime: NOW });
+    // kstatus: Reconciling=True would read as InProgress and hold Flux/Argo waits for every nightly backup
+    expect(c.Reconciling).toMatchObject({ status: 'False', reason: 'AvailableNotConverged', message: 'nothing blocks the platform; AWS is still at work on: database' });
+    expect(c.Stalled!.status).toBe('False');
+    expect(c.DatabaseReady).toMatchObject({ status: 'True', reason: 'AvailableNotConverged', message: 'DBInstance x is usable; AWS status "backing-up"', lastTransitionTime: NOW });
+    expect(c.WorkloadsReady!.status).toBe('True');
+    expect(s.components).toContainEqual({ name: 'database', kind: 'Database', ready: true, message: 'DBInstance x is usable; AWS status "backing-up"' });
+  });
+
+  it('a usable service whose correction AWS rejected is not Stalled (it still serves)', () => {
+    const rejected = { ready: true, converged: false as const, terminal: true, reason: 'AvailableNotConverged', message: 'DBInstance x is usable; ModifyDBInstance x: InvalidParameterCombination: "no"' };
+    const rolling = { name: 'acme-backend', live: { metadata: { generation: 3 }, spec: { replicas: 2 }, status: { observedGeneration: 3, replicas: 2, updatedReplicas: 2, availableReplicas: 1 } } };
+    const s = computeStatus(p, { ...base, data: { database: rejected }, workloads: [rolling] }, undefined, NOW);
+    expect(byType(s).Stalled!.status).toBe('False');
+    expect(byType(s).Ready).toMatchObject({ status: 'False', reason: 'WorkloadsNotReady' });
+    expect(s.phase).not.toBe('Failed');
+  });
+
   it('is Stalled on a terminal failure and on invalid input', () => {
     const terminal = computeStatus(p, { ...base, data: { database: { ready: false, reason: 'ACKTerminal', message: 'DBInstance x: InvalidParameterCombination', terminal: true } } }, undefined, NOW);
     expect(byType(terminal).Stalled).toMatchObject({ status: 'True', reason: 'Terminal', message: 'database: DBInstance x: InvalidParameterCombination' });

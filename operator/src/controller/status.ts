@@ -3,6 +3,13 @@
  * conventions and kstatus (Ready, Reconciling, Stalled) so kubectl wait, Argo CD and Flux read
  * them without help; each names the blocking part and quotes its own reason. `Ready` is true
  * only when every Deployment is available and every data service is usable.
+ *
+ * Usable is not converged. A data service AWS is backing up, modifying or maintaining (or one with
+ * ACK.Recoverable) is usable: its `<Service>Ready` stays True with reason AvailableNotConverged
+ * and AWS's status quoted, and `Ready` stays True (reason AvailableNotConverged, the detail in the
+ * message). `Reconciling` stays False then: kstatus reads Reconciling=True as InProgress, and
+ * Flux/Argo CD waits and `kubectl wait` users would be held by every nightly backup or day-long
+ * storage optimization while the platform works. The operator still looks again until converged.
  */
 import type { FieldError } from '../api/platform.ts';
 import type { BookingPlatform, BookingPlatformStatus, ComponentStatus, Condition } from '../api/types.generated.ts';
@@ -28,6 +35,23 @@ export interface Observed {
   workloads: WorkloadObservation[];
   /** A failed apply/prune this pass (transient). */
   error?: string;
+  /** The reason to show for `error` (default ApplyFailed). */
+  errorReason?: string;
+  /** `error` will not heal by retrying (Stalled). */
+  stalled?: boolean;
+  /** Deletion cannot proceed without the owner (Stalled while Deleting). */
+  deletingStalled?: boolean;
+  /** Sections removed from the spec and what their policies left behind. */
+  removals?: Removals;
+}
+
+export interface Removals {
+  /** Removals under way (`service: message`). */
+  pending: string[];
+  /** Removals waiting for the owner's confirmation. */
+  blocked: string[];
+  /** What removal and deletion left in AWS, by policy. */
+  released: Array<{ service: string; resource: string; policy: string; secret?: string }>;
 }
 
 const SERVICE_CONDITION: Record<ServiceName, string> = { database: 'DatabaseReady', cache: 'CacheReady', fileSystem: 'FileSystemReady', uploads: 'UploadsReady' };
@@ -67,7 +91,8 @@ export function computeStatus(p: BookingPlatform, o: Observed, previous: Booking
     const services = o.wanted.map((s) => ({ name: s, state: o.data?.[s] ?? ({ ready: false, reason: 'Pending', message: 'not observed yet' } as ServiceState) }));
     for (const { name, state } of services) {
       conds.push(cond(SERVICE_CONDITION[name], state.ready, state.reason, state.message));
-      components.push({ name, kind: name === 'uploads' ? 'Bucket' : name === 'fileSystem' ? 'FileSystem' : name === 'cache' ? 'ReplicationGroup' : 'Database', ready: state.ready, ...(state.ready ? {} : { message: state.message }) });
+      const kind = name === 'uploads' ? 'Bucket' : name === 'fileSystem' ? 'FileSystem' : name === 'cache' ? 'ReplicationGroup' : 'Database';
+      components.push({ name, kind, ready: state.ready, ...(state.ready && state.converged !== false ? {} : { message: state.message }) });
     }
     for (const s of ['database', 'cache', 'fileSystem'] as const) {
       if (!o.wanted.includes(s)) conds.push(cond(SERVICE_CONDITION[s], true, 'NotRequired', `the platform has no ${s}`));
@@ -81,23 +106,45 @@ export function computeStatus(p: BookingPlatform, o: Observed, previous: Booking
         ? cond('WorkloadsReady', false, heldBack ? 'WaitingForDataServices' : 'RollingOut', blockedWorkload.s.message)
         : cond('WorkloadsReady', true, 'Available', `${o.workloads.length} Deployments available`),
     );
-    const terminal = services.find(({ state }) => state.terminal);
+    // a usable service whose correction AWS rejected still serves: not Stalled
+    const terminal = services.find(({ state }) => state.terminal && !state.ready);
+    const notConverged = services.filter(({ state }) => state.ready && state.converged === false);
     const blockedService = services.find(({ state }) => !state.ready);
-    const ready = !blockedService && !blockedWorkload && !o.error && !o.paused && !o.deleting;
+    const removing = o.removals?.pending.length ? o.removals.pending.join('; ') : undefined;
+    const confirm = o.removals?.blocked.length ? o.removals.blocked.join('; ') : undefined;
+    const ready = !blockedService && !blockedWorkload && !o.error && !o.paused && !o.deleting && !removing && !confirm;
     const stalledMsg = terminal ? `${terminal.name}: ${terminal.state.message}` : undefined;
 
     if (o.deleting) {
-      conds.unshift(cond('Ready', false, 'Deleting', o.deleting), cond('Reconciling', true, 'Deleting', o.deleting), cond('Stalled', false, 'Deleting', o.deleting));
+      conds.unshift(cond('Ready', false, 'Deleting', o.deleting), cond('Reconciling', !o.deletingStalled, 'Deleting', o.deleting), cond('Stalled', Boolean(o.deletingStalled), o.deletingStalled ? 'DeletionBlocked' : 'Deleting', o.deleting));
       phase = 'Deleting';
     } else if (o.paused) {
       conds.unshift(cond('Ready', false, 'Paused', 'spec.paused is true: the operator makes no changes'), cond('Reconciling', false, 'Paused', 'paused'), cond('Stalled', false, 'Paused', 'paused'));
       phase = 'Paused';
+    } else if (ready && notConverged.length) {
+      const detail = notConverged.map(({ name, state }) => `${name}: ${state.message}`).join('; ');
+      const names = notConverged.map(({ name }) => name).join(', ');
+      conds.unshift(
+        cond('Ready', true, 'AvailableNotConverged', `all data services usable and all Deployments available; not converged: ${detail}`),
+        cond('Reconciling', false, 'AvailableNotConverged', `nothing blocks the platform; AWS is still at work on: ${names}`),
+        cond('Stalled', false, 'Available', 'up to date'),
+      );
+      phase = 'Ready';
     } else if (ready) {
       conds.unshift(cond('Ready', true, 'Available', 'all data services usable and all Deployments available'), cond('Reconciling', false, 'Available', 'up to date'), cond('Stalled', false, 'Available', 'up to date'));
       phase = 'Ready';
+    } else if (confirm && !o.error) {
+      conds.unshift(cond('Ready', false, 'RemovalNeedsConfirmation', confirm), cond('Reconciling', false, 'RemovalNeedsConfirmation', 'waiting for the owner'), cond('Stalled', true, 'RemovalNeedsConfirmation', confirm));
+      phase = 'Degraded';
+    } else if (o.stalled && o.error) {
+      const reason = o.errorReason ?? 'Stalled';
+      conds.unshift(cond('Ready', false, reason, o.error), cond('Reconciling', false, reason, 'waiting for the owner'), cond('Stalled', true, reason, o.error));
+      phase = 'Failed';
     } else {
       const why = o.error
-        ? { reason: 'ApplyFailed', message: o.error }
+        ? { reason: o.errorReason ?? 'ApplyFailed', message: o.error }
+        : removing && !blockedService && !blockedWorkload
+          ? { reason: 'RemovingDataServices', message: removing }
         : blockedService
           ? { reason: `${SERVICE_CONDITION[blockedService.name].replace('Ready', '')}NotReady`, message: `${blockedService.name}: ${blockedService.state.message}` }
           : { reason: 'WorkloadsNotReady', message: blockedWorkload!.s.message };
@@ -117,5 +164,6 @@ export function computeStatus(p: BookingPlatform, o: Observed, previous: Booking
     conditions,
     ...(Object.keys(eps).length ? { endpoints: eps } : {}),
     ...(components.length ? { components } : {}),
+    ...(o.removals?.released.length ? { released: o.removals.released } : {}),
   };
 }

@@ -3,8 +3,10 @@
  * reconciler); this reads their status from the informer caches.
  *
  * "Usable" is strict: ACK.ResourceSynced alone is not enough (ACK marks some failed states
- * synced). No ACK.Terminal, the service's own status `available`, endpoint and port present.
- * A Terminal condition is quoted verbatim.
+ * synced). No ACK.Terminal, the service's own status usable (data/lifecycle.ts), endpoint and port
+ * present. A Terminal condition is quoted verbatim. Usable is not converged: a resource AWS is
+ * backing up or modifying, or one with ACK.Recoverable / ResourceSynced=False, keeps its
+ * connection (workloads proceed) and is reported not converged, looked at again until it is.
  */
 import { isAurora, isPostgres } from '../api/platform.ts';
 import type { BookingPlatform } from '../api/types.generated.ts';
@@ -13,19 +15,28 @@ import { accessPointName, fileSystemName } from '../render/ack/efs.ts';
 import { cacheId } from '../render/ack/elasticache.ts';
 import { auroraInstanceIds, dbIdentifier } from '../render/ack/rds.ts';
 import { uploadsBucketName } from '../render/ack/s3.ts';
+import { AckRemover, type AckWriter } from './ack-removal.ts';
+import { DEFAULT_CONTEXT, type RenderContext } from '../render/names.ts';
 import { redisUrl } from './connection.ts';
-import { notReady, ready, type DataObservation, type DataServices, type FinalizeResult, type ServiceState } from './types.ts';
+import { combine, lifecycleState, type LifecycleKind } from './lifecycle.ts';
+import { lost } from './lost.ts';
+import { notReady, ready, settling, usableNotConverged, type DataObservation, type DataServices, type FinalizeResult, type ObserveOptions, type RemoveOptions, type ServiceName, type ServiceState } from './types.ts';
 
 /** Reads an ACK object from the cache (undefined: not created yet). */
 export type AckLookup = (apiVersion: string, kind: string, namespace: string, name: string) => { spec?: any; status?: any } | undefined;
 
 export class AckDataServices implements DataServices {
   private readonly lookup: AckLookup;
-  constructor(lookup: AckLookup) {
+  private readonly remover?: AckRemover;
+  /** The operator's cluster identity: part of every AWS identifier the ACK objects carry. */
+  private readonly ctx: RenderContext;
+  constructor(lookup: AckLookup, writer?: AckWriter, ctx: RenderContext = DEFAULT_CONTEXT) {
     this.lookup = lookup;
+    this.ctx = ctx;
+    this.remover = writer ? new AckRemover(writer, ctx) : undefined;
   }
 
-  async observe(p: BookingPlatform, masterPassword: string | undefined): Promise<DataObservation> {
+  async observe(p: BookingPlatform, masterPassword: string | undefined, opts: ObserveOptions = {}): Promise<DataObservation> {
     const ns = p.metadata.namespace ?? 'default';
     const get = (apiVersion: string, kind: string, name: string) => this.lookup(apiVersion, kind, ns, name);
     const o: DataObservation = {};
@@ -33,58 +44,68 @@ export class AckDataServices implements DataServices {
     if (db) {
       const defaultPort = isPostgres(db) ? 5432 : 3306;
       if (isAurora(db)) {
-        const cluster = get(ACK.rds, 'DBCluster', dbIdentifier(p));
-        const clusterState = ackState('DBCluster', dbIdentifier(p), cluster, cluster?.status?.status);
-        const instanceStates = auroraInstanceIds(p).map((id) => {
+        const cluster = get(ACK.rds, 'DBCluster', dbIdentifier(p, this.ctx));
+        const clusterState = ackState('DBCluster', dbIdentifier(p, this.ctx), cluster, cluster?.status?.status);
+        const instanceStates = auroraInstanceIds(p, this.ctx).map((id) => {
           const i = get(ACK.rds, 'DBInstance', id);
           return ackState('DBInstance', id, i, i?.status?.dbInstanceStatus);
         });
-        const blocked = [clusterState, ...instanceStates].find((s) => !s.ready);
+        // the cluster endpoint answers once one instance does; the others only delay convergence
+        const blocked = !clusterState.ready ? clusterState : instanceStates.some((s) => s.ready) ? undefined : instanceStates.find((s) => !s.ready);
         const host = cluster?.status?.endpoint as string | undefined;
-        o.database = blocked ?? (host ? ready(`DBCluster ${dbIdentifier(p)} is available`) : notReady('EndpointPending', `DBCluster ${dbIdentifier(p)} has no endpoint yet`));
+        o.database =
+          blocked ?? (host ? combine([clusterState, ...instanceStates], ready(`DBCluster ${dbIdentifier(p, this.ctx)} is available`)) : notReady('EndpointPending', `DBCluster ${dbIdentifier(p, this.ctx)} has no endpoint yet`));
         if (o.database.ready && host) o.database.connection = { engine: db.engine, host, port: (cluster?.spec?.port as number | undefined) ?? defaultPort, name: db.name, user: db.username, password: masterPassword ?? '' };
       } else {
-        const inst = get(ACK.rds, 'DBInstance', dbIdentifier(p));
-        const state = ackState('DBInstance', dbIdentifier(p), inst, inst?.status?.dbInstanceStatus);
+        const inst = get(ACK.rds, 'DBInstance', dbIdentifier(p, this.ctx));
+        const state = ackState('DBInstance', dbIdentifier(p, this.ctx), inst, inst?.status?.dbInstanceStatus);
         const ep = inst?.status?.endpoint as { address?: string; port?: number } | undefined;
-        o.database = !state.ready ? state : ep?.address && ep.port ? state : notReady('EndpointPending', `DBInstance ${dbIdentifier(p)} has no endpoint yet`);
+        o.database = !state.ready ? state : ep?.address && ep.port ? state : notReady('EndpointPending', `DBInstance ${dbIdentifier(p, this.ctx)} has no endpoint yet`);
         if (o.database.ready && ep?.address) o.database.connection = { engine: db.engine, host: ep.address, port: ep.port ?? defaultPort, name: db.name, user: db.username, password: masterPassword ?? '' };
       }
       if (o.database.ready && !masterPassword) o.database = notReady('PasswordPending', `the master password Secret is not there yet`);
     }
     if (p.spec.cache) {
-      const rg = get(ACK.elasticache, 'ReplicationGroup', cacheId(p));
-      const state = ackState('ReplicationGroup', cacheId(p), rg, rg?.status?.status);
+      const rg = get(ACK.elasticache, 'ReplicationGroup', cacheId(p, this.ctx));
+      const state = ackState('ReplicationGroup', cacheId(p, this.ctx), rg, rg?.status?.status);
       const ep = (rg?.status?.nodeGroups?.[0]?.primaryEndpoint ?? rg?.status?.configurationEndpoint) as { address?: string; port?: number } | undefined;
-      o.cache = !state.ready ? state : ep?.address ? state : notReady('EndpointPending', `ReplicationGroup ${cacheId(p)} has no primary endpoint yet`);
+      o.cache = !state.ready ? state : ep?.address ? state : notReady('EndpointPending', `ReplicationGroup ${cacheId(p, this.ctx)} has no primary endpoint yet`);
       if (o.cache.ready && ep?.address) o.cache.url = redisUrl(ep.address, ep.port ?? 6379, p.spec.cache.transitEncryption);
     }
     if (p.spec.whatsapp?.enabled) {
-      const fs = get(ACK.efs, 'FileSystem', fileSystemName(p));
-      const ap = get(ACK.efs, 'AccessPoint', accessPointName(p));
-      const fsState = ackState('FileSystem', fileSystemName(p), fs, fs?.status?.lifeCycleState);
-      const apState = ackState('AccessPoint', accessPointName(p), ap, ap?.status?.lifeCycleState);
+      const fs = get(ACK.efs, 'FileSystem', fileSystemName(p, this.ctx));
+      const ap = get(ACK.efs, 'AccessPoint', accessPointName(p, this.ctx));
+      const fsState = ackState('FileSystem', fileSystemName(p, this.ctx), fs, fs?.status?.lifeCycleState);
+      const apState = ackState('AccessPoint', accessPointName(p, this.ctx), ap, ap?.status?.lifeCycleState);
       const fileSystemId = fs?.status?.fileSystemID as string | undefined;
       const accessPointId = ap?.status?.accessPointID as string | undefined;
       const blocked = [fsState, apState].find((s) => !s.ready);
-      o.fileSystem = blocked ?? (fileSystemId && accessPointId ? ready(`FileSystem ${fileSystemId} and AccessPoint ${accessPointId} are available`) : notReady('IdPending', 'EFS ids not reported yet'));
+      o.fileSystem =
+        blocked ?? (fileSystemId && accessPointId ? combine([fsState, apState], ready(`FileSystem ${fileSystemId} and AccessPoint ${accessPointId} are available`)) : notReady('IdPending', 'EFS ids not reported yet'));
       if (o.fileSystem.ready) Object.assign(o.fileSystem, { fileSystemId, accessPointId });
     }
     if (p.spec.uploads?.enabled) {
-      const name = uploadsBucketName(p);
+      const name = uploadsBucketName(p, this.ctx);
       const b = get(ACK.s3, 'Bucket', name);
-      // a Bucket has no lifecycle status of its own: synced without Terminal is usable
-      o.uploads = ackState('Bucket', name, b, synced(b) ? 'available' : undefined);
+      // a Bucket has no lifecycle status of its own: it exists once synced, or once ACK recorded
+      // CreateBucket's Location (a later failed sync, e.g. of tags, leaves it usable)
+      o.uploads = ackState('Bucket', name, b, synced(b) || b?.status?.location ? 'available' : undefined);
       if (o.uploads.ready) Object.assign(o.uploads, { bucket: name, region: p.spec.aws?.region });
     }
-    const waiting = [o.database, o.cache, o.fileSystem, o.uploads].some((s) => s && !s.ready && !s.terminal);
-    if (waiting) o.requeueAfterMs = 15_000;
+    // an object that existed and is gone is a loss: the reconciler holds it back instead of re-creating it empty
+    for (const s of opts.existed ?? []) {
+      const [apiVersion, kind, name] = primaryObject(p, s, this.ctx);
+      if (!get(apiVersion, kind, name)) o[s] = lost(kind, name, s);
+    }
+    // look again while anything is not usable yet or not converged (a Modify waits for AWS to finish)
+    if ([o.database, o.cache, o.fileSystem, o.uploads].some(settling)) o.requeueAfterMs = 15_000;
     return o;
   }
 
-  /** ACK deletes cloud resources itself (per the deletion annotations); nothing extra to do here. */
-  async finalize(): Promise<FinalizeResult> {
-    return { done: true, message: 'ACK carries out the deletion policies' };
+  /** ACK deletes or keeps the AWS resource as the object's annotations say: see ack-removal.ts. */
+  async remove(p: BookingPlatform, service: ServiceName, opts: RemoveOptions): Promise<FinalizeResult> {
+    if (!this.remover) throw new Error('the ack provider was built without a writer: it cannot remove anything');
+    return this.remover.remove(p, service, opts);
   }
 }
 
@@ -96,13 +117,35 @@ function synced(obj: { status?: any } | undefined): boolean {
   return condition(obj, 'ACK.ResourceSynced')?.status === 'True';
 }
 
-/** The state of one ACK resource given its own lifecycle status field. */
-export function ackState(kind: string, name: string, obj: { status?: any } | undefined, lifecycle: string | undefined): ServiceState {
+/**
+ * The state of one ACK resource given its own lifecycle status field. Terminal blocks; otherwise
+ * AWS's status decides usability, and ACK.Recoverable or ResourceSynced=False on a usable
+ * resource only make it not converged (ACK retries; the resource still serves).
+ */
+export function ackState(kind: LifecycleKind, name: string, obj: { status?: any } | undefined, lifecycle: string | undefined): ServiceState {
   if (!obj) return notReady('Creating', `${kind} ${name} does not exist yet`);
   const terminal = condition(obj, 'ACK.Terminal');
   if (terminal?.status === 'True') return notReady('ACKTerminal', `${kind} ${name}: ${terminal.message ?? 'terminal error'}`, true);
   const recoverable = condition(obj, 'ACK.Recoverable');
-  if (recoverable?.status === 'True') return notReady('ACKRecoverable', `${kind} ${name}: ${recoverable.message ?? 'recoverable error'}`);
-  if (lifecycle !== 'available') return notReady('Creating', `${kind} ${name} is ${lifecycle ?? 'not reported yet'}`);
-  return ready(`${kind} ${name} is available`);
+  const aws = lifecycleState(kind, name, lifecycle);
+  if (!aws.ready) return recoverable?.status === 'True' ? notReady('ACKRecoverable', `${kind} ${name}: ${recoverable.message ?? 'recoverable error'}`) : aws;
+  if (recoverable?.status === 'True') return usableNotConverged(`${kind} ${name} is usable; ACK.Recoverable: ${recoverable.message ?? 'recoverable error'}`);
+  if (aws.converged === false) return aws;
+  const sync = condition(obj, 'ACK.ResourceSynced');
+  if (sync?.status === 'False') return usableNotConverged(`${kind} ${name} is usable; ACK.ResourceSynced is False: ${sync.message ?? 'not synced'}`);
+  return aws;
+}
+
+/** The ACK object that holds a service's data (its loss is the service's loss). */
+function primaryObject(p: BookingPlatform, s: ServiceName, ctx: RenderContext): [string, string, string] {
+  switch (s) {
+    case 'database':
+      return [ACK.rds, isAurora(p.spec.database!) ? 'DBCluster' : 'DBInstance', dbIdentifier(p, ctx)];
+    case 'cache':
+      return [ACK.elasticache, 'ReplicationGroup', cacheId(p, ctx)];
+    case 'fileSystem':
+      return [ACK.efs, 'FileSystem', fileSystemName(p, ctx)];
+    case 'uploads':
+      return [ACK.s3, 'Bucket', uploadsBucketName(p, ctx)];
+  }
 }

@@ -47,8 +47,8 @@ export class ExternalDataServices implements DataServices {
     return o;
   }
 
-  /** Nothing of ours exists in the cloud. */
-  async finalize(): Promise<FinalizeResult> {
+  /** Nothing of ours exists in the cloud: external services are left as they are. */
+  async remove(): Promise<FinalizeResult> {
     return { done: true, message: 'external services are left as they are' };
   }
 }

@@ -1,18 +1,24 @@
 /** Picks the data-service provider for a platform's `provisioner`. */
 import type { BookingPlatform } from '../api/types.generated.ts';
 import { AckDataServices, type AckLookup } from './ack.ts';
+import type { AckWriter } from './ack-removal.ts';
+import type { RenderContext } from '../render/names.ts';
 import { ExternalDataServices, type SecretReader } from './external.ts';
 import { notReady, wantedServices, type DataObservation, type DataServices } from './types.ts';
 
 export interface ProviderDeps {
   ackLookup: AckLookup;
+  /** What the ack provider deletes and annotates through (removal); without it ack cannot remove. */
+  ackWriter?: AckWriter;
+  /** The operator's cluster identity (part of every AWS identifier). */
+  context?: RenderContext;
   readSecret: SecretReader;
   /** The AWS SDK provider, when the operator was started with AWS access. */
   sdk?: DataServices;
 }
 
 export function dataServicesFor(deps: ProviderDeps): (p: BookingPlatform) => DataServices {
-  const ack = new AckDataServices(deps.ackLookup);
+  const ack = new AckDataServices(deps.ackLookup, deps.ackWriter, deps.context);
   const external = new ExternalDataServices(deps.readSecret);
   return (p) => (p.spec.provisioner === 'ack' ? ack : p.spec.provisioner === 'external' ? external : (deps.sdk ?? unavailable));
 }
@@ -24,7 +30,8 @@ const unavailable: DataServices = {
     for (const s of wantedServices(p)) o[s] = notReady('ProvisionerUnavailable', 'provisioner sdk needs AWS access: start the operator with AWS_REGION (and credentials)', true);
     return o;
   },
-  async finalize() {
-    return { done: true, message: 'no AWS access: nothing to clean up' };
+  // without AWS access nothing can be deleted or confirmed gone: removal waits, it never forgets
+  async remove() {
+    return { done: false, message: 'provisioner sdk needs AWS access to carry out the deletion policy: start the operator with AWS_REGION (and credentials)' };
   },
 };

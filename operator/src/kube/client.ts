@@ -28,6 +28,11 @@ export type Obj = KubernetesObject & { metadata: NonNullable<KubernetesObject['m
 
 export type WatchEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR'; object: any };
 
+/** Per-request control: `signal` aborts the request (e.g. at the leader's renew deadline). */
+export interface RequestControl {
+  signal?: AbortSignal;
+}
+
 /** An error from the apiserver with its HTTP status code (0 when none was received). */
 export class KubeError extends Error {
   readonly code: number;
@@ -46,6 +51,11 @@ export class KubeClient {
   private readonly server: URL;
   /** Called after every request (metrics hook): verb and HTTP code. */
   onRequest: (verb: string, code: number) => void = () => {};
+  /**
+   * Asked before every write; false refuses it without sending. The leader's fence: a replica
+   * that has lost its lease must not write again, even from a reconcile already under way.
+   */
+  mayWrite: () => boolean = () => true;
   private readonly discovery = new Map<string, Map<string, { name: string; namespaced: boolean }>>();
 
   constructor(kc: KubeConfig) {
@@ -66,9 +76,9 @@ export class KubeClient {
     return new KubeClient(kc);
   }
 
-  async get(ref: ObjectRef): Promise<Obj | undefined> {
+  async get(ref: ObjectRef, opts: RequestControl = {}): Promise<Obj | undefined> {
     try {
-      return await this.send<Obj>('get', 'GET', await this.objectPath(ref));
+      return await this.send<Obj>('get', 'GET', await this.objectPath(ref), undefined, undefined, opts.signal);
     } catch (err) {
       if (err instanceof KubeError && err.code === 404) return undefined;
       throw err;
@@ -93,14 +103,24 @@ export class KubeClient {
     await this.send('apply-status', 'PATCH', path, obj, 'application/apply-patch+yaml');
   }
 
-  async create<T extends Obj>(obj: T): Promise<T> {
+  async create<T extends Obj>(obj: T, opts: RequestControl = {}): Promise<T> {
     const path = `${await this.collectionPath(obj.apiVersion!, obj.kind!, obj.metadata.namespace)}?fieldManager=${FIELD_MANAGER}`;
-    return this.send<T>('create', 'POST', path, obj);
+    return this.send<T>('create', 'POST', path, obj, undefined, opts.signal);
   }
 
   /** Replace with optimistic concurrency (metadata.resourceVersion must be current). */
-  async replace<T extends Obj>(obj: T): Promise<T> {
-    return this.send<T>('replace', 'PUT', `${await this.objectPath(refOf(obj))}?fieldManager=${FIELD_MANAGER}`, obj);
+  async replace<T extends Obj>(obj: T, opts: RequestControl = {}): Promise<T> {
+    return this.send<T>('replace', 'PUT', `${await this.objectPath(refOf(obj))}?fieldManager=${FIELD_MANAGER}`, obj, undefined, opts.signal);
+  }
+
+  /**
+   * A JSON patch (RFC 6902) or a JSON merge patch. Unlike apply, a patch never creates: an object
+   * that is gone answers 404. JSON patches carry their own preconditions (`test` ops on uid,
+   * resourceVersion, the list being changed); a failed test answers 422.
+   */
+  async patch<T extends Obj>(ref: ObjectRef, body: unknown, type: 'json' | 'merge', subresource?: 'status'): Promise<T> {
+    const path = `${await this.objectPath(ref)}${subresource ? `/${subresource}` : ''}?fieldManager=${FIELD_MANAGER}`;
+    return this.send<T>('patch', 'PATCH', path, body, type === 'json' ? 'application/json-patch+json' : 'application/merge-patch+json');
   }
 
   /** Delete; absent (or replaced, when `uid` no longer matches) is fine. Background propagation. */
@@ -165,7 +185,8 @@ export class KubeClient {
   }
 
   /** One HTTP request with the kubeconfig's credentials; JSON in, JSON out. */
-  private async send<T>(verb: string, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+  private async send<T>(verb: string, method: string, path: string, body?: unknown, contentType = 'application/json', signal?: AbortSignal): Promise<T> {
+    if (method !== 'GET' && !this.mayWrite()) throw new KubeError(`${method} ${path}: write refused: this replica is not the leader`, 0, 'NotLeader');
     const opts: RequestOptions = { method, headers: { accept: 'application/json' } };
     await this.kc.applyToHTTPSOptions(opts);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
@@ -173,7 +194,7 @@ export class KubeClient {
     const headers = { ...(opts.headers as Record<string, string>), ...(payload ? { 'content-type': contentType, 'content-length': String(payload.length) } : {}) };
     const secure = url.protocol === 'https:';
     const { code, text } = await new Promise<{ code: number; text: string }>((resolve, reject) => {
-      const req = (secure ? request : httpRequest)(url, { ...opts, headers, ...(secure ? { agent: this.agent } : {}), timeout: 30_000 }, (res) => {
+      const req = (secure ? request : httpRequest)(url, { ...opts, headers, ...(secure ? { agent: this.agent } : {}), timeout: 30_000, signal }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ code: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));

@@ -38,6 +38,8 @@ export class Informer {
   private readonly handlers: Array<(event: InformerEvent, obj: Obj, old?: Obj) => void> = [];
   private stopped = false;
   private synced = false;
+  private markSynced!: () => void;
+  private readonly firstSync = new Promise<void>((resolve) => (this.markSynced = resolve));
   private abort?: AbortController;
   private readonly sleeper = new Sleeper();
   /** Last time anything arrived (for health). */
@@ -55,6 +57,11 @@ export class Informer {
 
   hasSynced(): boolean {
     return this.synced;
+  }
+
+  /** Resolves once the first list has filled the cache (never, if stopped before). */
+  whenSynced(): Promise<void> {
+    return this.firstSync;
   }
 
   get(namespace: string | undefined, name: string): Obj | undefined {
@@ -111,6 +118,7 @@ export class Informer {
       }
     }
     this.synced = true;
+    this.markSynced();
     this.lastActivity = Date.now();
     return resourceVersion;
   }

@@ -5,4 +5,6 @@ export interface Facts {
   /** EFS file system and access point of the WhatsApp session state (from ACK status, SDK or spec). */
   fileSystemId?: string;
   accessPointId?: string;
+  /** The Secret holding the database master password (the ledger's; a regenerated one has a new name). */
+  masterSecretName?: string;
 }

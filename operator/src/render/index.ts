@@ -12,11 +12,12 @@ import type { Facts } from './facts.ts';
 import { ingress } from './ingress.ts';
 import { migrations, sessionCleanup } from './jobs.ts';
 import { mcpServers } from './mcp.ts';
+import { DEFAULT_CONTEXT, type RenderContext } from './names.ts';
 import { networkPolicies } from './network-policy.ts';
 import { appServices } from './services.ts';
 import { whatsapp } from './whatsapp.ts';
 
-export type { Facts };
+export type { Facts, RenderContext };
 
 /** A rendered Kubernetes object (plain JSON, as sent to the apiserver). */
 export interface KubeObject {
@@ -36,15 +37,16 @@ const KIND_ORDER = [
   'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'CronJob', 'Ingress',
 ];
 
-export function renderPlatform(p: BookingPlatform, facts: Facts = {}): KubeObject[] {
+/** `ctx`: the operator's cluster identity (every AWS identifier and tag depends on it). */
+export function renderPlatform(p: BookingPlatform, facts: Facts = {}, ctx: RenderContext = DEFAULT_CONTEXT): KubeObject[] {
   const chart = new Chart(new App(), 'platform', { disableResourceNameHashes: true });
-  ackResources(chart, p);
+  ackResources(chart, p, ctx, facts);
   backend(chart, p, facts);
-  whatsapp(chart, p, facts);
+  whatsapp(chart, p, facts, ctx);
   mcpServers(chart, p, facts);
   admin(chart, p, facts);
   appServices(chart, p, facts);
-  ingress(chart, p);
+  ingress(chart, p, ctx);
   migrations(chart, p, facts);
   sessionCleanup(chart, p, facts);
   networkPolicies(chart, p);

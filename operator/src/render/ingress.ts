@@ -5,16 +5,16 @@
 import type { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import type { BookingPlatform } from '../api/types.generated.ts';
-import { awsTags, childName, labels } from './names.ts';
+import { awsTags, childName, labels, type RenderContext } from './names.ts';
 
-export function ingress(chart: Chart, p: BookingPlatform): void {
+export function ingress(chart: Chart, p: BookingPlatform, ctx: RenderContext): void {
   const ing = p.spec.ingress;
   if (!ing) return;
   const rule = (host: string, component: string, port: number): k8s.IngressRule => ({
     host,
     http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: childName(p, component), port: { number: port } } } }] },
   });
-  const tags = Object.entries(awsTags(p))
+  const tags = Object.entries(awsTags(p, ctx))
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
   new k8s.KubeIngress(chart, 'ingress', {

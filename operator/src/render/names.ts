@@ -2,8 +2,9 @@
  * Every name and label the operator gives to what it creates lives here.
  *
  * Invariants: names are explicit and deterministic (a Deployment's selector is immutable, so the
- * selector labels never change for the life of a platform); AWS identifiers fit AWS's length
- * limits by a stable hash suffix, never by random.
+ * selector labels never change for the life of a platform). AWS identifiers are one pure function
+ * of (cluster, namespace, name): a readable stem plus a hash of all three, always present, so two
+ * platforms (or one platform in two clusters) never share an identifier, whatever their names.
  */
 import { createHash } from 'node:crypto';
 import type { BookingPlatform } from '../api/types.generated.ts';
@@ -43,25 +44,60 @@ export function childName(p: BookingPlatform, component: string): string {
 export const connectionSecretName = (p: BookingPlatform) => childName(p, 'connection');
 export const databaseMasterSecretName = (p: BookingPlatform) => childName(p, 'db-master');
 export const whatsappClaimName = (p: BookingPlatform) => childName(p, 'whatsapp-auth');
-/** PersistentVolumes are cluster-scoped: the namespace goes into the name. */
-export const whatsappVolumeName = (p: BookingPlatform) => awsName(p, 'whatsapp-auth', 63);
+/** PersistentVolumes are cluster-scoped: the platform's identity goes into the name. */
+export const whatsappVolumeName = (p: BookingPlatform, ctx: RenderContext) => awsName(p, ctx, 'whatsapp-auth', 63);
 
-/**
- * A deterministic AWS identifier `bkp-<namespace>-<name>[-suffix]`, lower case, at most `max`
- * characters; when too long, the base is cut and an 8-character hash of the full name appended.
- */
-export function awsName(p: BookingPlatform, suffix = '', max = 63): string {
-  const full = ['bkp', p.metadata.namespace ?? 'default', p.metadata.name, suffix].filter(Boolean).join('-').toLowerCase();
-  if (full.length <= max) return full;
-  const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
-  return `${full.slice(0, max - 9).replace(/-+$/, '')}-${hash}`;
+/** What the renderers need to know about where they run: the operator's cluster identity. */
+export interface RenderContext {
+  /** Names this cluster among all clusters sharing an AWS account (operator setting BOOKING_CLUSTER_NAME). */
+  clusterName: string;
 }
 
-/** AWS tags naming platform and environment, plus the user's own. */
-export function awsTags(p: BookingPlatform): Record<string, string> {
+/** The CLI's cluster when none is given, and the renderers' until a caller passes its own. */
+export const DEFAULT_CLUSTER_NAME = 'default';
+export const DEFAULT_CONTEXT: RenderContext = { clusterName: DEFAULT_CLUSTER_NAME };
+/** A cluster name is a DNS label: it goes into tags and, hashed, into every AWS identifier. */
+export const CLUSTER_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export const PLATFORM_TAG = 'booking.io/platform';
+export const CLUSTER_TAG = 'booking.io/cluster';
+
+const PREFIX = 'bkp';
+/** 40 bits: a collision between two platforms of one account is improbable, and the tags catch it. */
+const IDENTITY_HASH_LENGTH = 10;
+
+/** The hash that makes AWS identifiers injective: `cluster/namespace/name` (none may contain `/`). */
+export function identityHash(p: BookingPlatform, ctx: RenderContext): string {
+  const key = `${ctx.clusterName}/${p.metadata.namespace ?? 'default'}/${p.metadata.name}`;
+  return createHash('sha256').update(key).digest('hex').slice(0, IDENTITY_HASH_LENGTH);
+}
+
+/**
+ * A deterministic AWS identifier `bkp-<namespace>-<name>-<hash>[-suffix]`, at most `max`
+ * characters. Only the hash tells platforms apart; the stem is for people and is cut first. The
+ * result is lower case letters, digits and single hyphens, starts with a letter and ends with a
+ * letter or digit: valid for RDS, ElastiCache, EFS and S3 alike (bucket names: no dots, no `xn--`
+ * prefix, no `-s3alias` suffix).
+ */
+export function awsName(p: BookingPlatform, ctx: RenderContext, suffix = '', max = 63): string {
+  const tail = [identityHash(p, ctx), dnsSafe(suffix)].filter(Boolean).join('-');
+  if (PREFIX.length + 1 + tail.length > max) throw new Error(`awsName: ${max} characters cannot hold "${PREFIX}-${tail}"`);
+  const room = max - PREFIX.length - tail.length - 2;
+  const stem = dnsSafe(`${p.metadata.namespace ?? 'default'}-${p.metadata.name}`).slice(0, Math.max(0, room)).replace(/-+$/, '');
+  return [PREFIX, stem, tail].filter(Boolean).join('-');
+}
+
+/** Lower case letters, digits and single inner hyphens. */
+function dnsSafe(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+}
+
+/** AWS tags naming cluster, platform and environment (the owner check reads the first two), plus the user's own. */
+export function awsTags(p: BookingPlatform, ctx: RenderContext): Record<string, string> {
   return {
     ...(p.spec.aws?.tags ?? {}),
-    'booking.io/platform': `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`,
+    [PLATFORM_TAG]: `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`,
+    [CLUSTER_TAG]: ctx.clusterName,
     'booking.io/environment': p.spec.environment,
     'booking.io/managed-by': MANAGED_BY,
   };

@@ -7,13 +7,13 @@ import type { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import type { BookingPlatform } from '../api/types.generated.ts';
 import type { Facts } from './facts.ts';
-import { childName, labels, whatsappClaimName, whatsappVolumeName } from './names.ts';
+import { childName, labels, whatsappClaimName, whatsappVolumeName, type RenderContext } from './names.ts';
 import { workload } from './workload.ts';
 
 export const AUTH_STATE_PATH = '/app/auth_info';
 export const EFS_CSI_DRIVER = 'efs.csi.aws.com';
 
-export function whatsapp(chart: Chart, p: BookingPlatform, facts: Facts): void {
+export function whatsapp(chart: Chart, p: BookingPlatform, facts: Facts, ctx: RenderContext): void {
   const wa = p.spec.whatsapp;
   if (!wa?.enabled) return;
   const size = k8s.Quantity.fromString(String(wa.authStorage.size));
@@ -22,7 +22,7 @@ export function whatsapp(chart: Chart, p: BookingPlatform, facts: Facts): void {
 
   if (onEfs && facts.fileSystemId) {
     new k8s.KubePersistentVolume(chart, 'whatsapp-pv', {
-      metadata: { name: whatsappVolumeName(p), ...meta },
+      metadata: { name: whatsappVolumeName(p, ctx), ...meta },
       spec: {
         capacity: { storage: size },
         accessModes: ['ReadWriteMany'],
@@ -42,7 +42,7 @@ export function whatsapp(chart: Chart, p: BookingPlatform, facts: Facts): void {
   new k8s.KubePersistentVolumeClaim(chart, 'whatsapp-pvc', {
     metadata: { name: whatsappClaimName(p), ...meta },
     spec: onEfs
-      ? { accessModes: ['ReadWriteMany'], storageClassName: '', volumeName: whatsappVolumeName(p), resources: { requests: { storage: size } } }
+      ? { accessModes: ['ReadWriteMany'], storageClassName: '', volumeName: whatsappVolumeName(p, ctx), resources: { requests: { storage: size } } }
       : {
           accessModes: ['ReadWriteOnce'],
           ...(wa.authStorage.storageClassName ? { storageClassName: wa.authStorage.storageClassName } : {}),

@@ -8,6 +8,7 @@ import {
   DeleteDBInstanceCommand,
   DescribeDBInstancesCommand,
   DescribeDBSubnetGroupsCommand,
+  ListTagsForResourceCommand,
   ModifyDBInstanceCommand,
   RDSClient,
   RDSServiceException,
@@ -19,7 +20,7 @@ import { createClients, type AwsClients } from '../../src/aws/clients.ts';
 import { classify, failureState } from '../../src/aws/errors.ts';
 import { createSdkProvider } from '../../src/aws/provider.ts';
 import { platform, set, withDatabase, withProvisioner, withUploads } from '../fixtures/platform.ts';
-import { captureLog, CREDENTIALS, flakyProxy, PASSWORD, REGION, sdkPlatform, useMoto, type Fault, type Moto, type Network } from './moto.ts';
+import { awsId, captureLog, CLUSTER, CREDENTIALS, flakyProxy, PASSWORD, REGION, sdkPlatform, useMoto, type Fault, type Moto, type Network, finalizePass } from './moto.ts';
 
 const rdsError = (name: string, status: number, message: string, fault: 'client' | 'server' = status >= 500 ? 'server' : 'client') =>
   new RDSServiceException({ name, $fault: fault, $metadata: { httpStatusCode: status }, message });
@@ -63,18 +64,23 @@ describe('classify', () => {
 describe('the provider with a mocked RDS client', () => {
   const rds = mockClient(RDSClient);
   const p = platform('acme', withProvisioner('sdk'), set('environment', 'staging'), withDatabase());
-  const dp = () => createSdkProvider({ region: REGION, log: captureLog().log, clients: (region) => createClients({ region, credentials: CREDENTIALS }) });
+  const dp = () => createSdkProvider({ region: REGION, log: captureLog().log, clients: (region) => createClients({ region, credentials: CREDENTIALS }), clusterName: CLUSTER });
 
   afterEach(() => rds.reset());
   afterAll(() => rds.restore());
 
-  const subnetGroupExists = () => rds.on(DescribeDBSubnetGroupsCommand).resolves({ DBSubnetGroups: [{ DBSubnetGroupName: 'bkp-acme-acme-db' }] });
+  /** The owner tags this platform's resources carry. */
+  const OURS = [{ Key: 'booking.io/platform', Value: 'acme/acme' }, { Key: 'booking.io/cluster', Value: CLUSTER }];
+  const subnetGroupExists = () => {
+    rds.on(DescribeDBSubnetGroupsCommand).resolves({ DBSubnetGroups: [{ DBSubnetGroupName: awsId('acme', 'db'), DBSubnetGroupArn: `arn:aws:rds:us-east-1:123456789012:subgrp:${awsId('acme', 'db')}` }] });
+    rds.on(ListTagsForResourceCommand).resolves({ TagList: OURS });
+  };
 
   it('ThrottlingException is transient: not ready, not terminal, looked at again; nothing is created', async () => {
     subnetGroupExists();
     rds.on(DescribeDBInstancesCommand).rejects(rdsError('ThrottlingException', 400, 'Rate exceeded'));
     const o = await dp().observe(p, PASSWORD);
-    expect(o.database).toEqual({ ready: false, reason: 'AwsThrottled', message: 'DescribeDBInstances bkp-acme-acme-db: ThrottlingException: "Rate exceeded" (retrying)' });
+    expect(o.database).toEqual({ ready: false, reason: 'AwsThrottled', message: `DescribeDBInstances ${awsId('acme', 'db')}: ThrottlingException: "Rate exceeded" (retrying)` });
     expect(o.requeueAfterMs).toBe(15_000);
     expect(rds.commandCalls(CreateDBInstanceCommand)).toHaveLength(0);
   });
@@ -90,7 +96,7 @@ describe('the provider with a mocked RDS client', () => {
 
   it('InvalidParameterCombination is a terminal state with the AWS message; the create is not repeated', async () => {
     subnetGroupExists();
-    rds.on(DescribeDBInstancesCommand).rejects(rdsError('DBInstanceNotFoundFault', 404, 'DBInstance bkp-acme-acme-db not found.'));
+    rds.on(DescribeDBInstancesCommand).rejects(rdsError('DBInstanceNotFoundFault', 404, `DBInstance ${awsId('acme', 'db')} not found.`));
     rds.on(CreateDBInstanceCommand).rejects(rdsError('InvalidParameterCombination', 400, 'RDS does not support creating a DB instance with the following combination: DBInstanceClass=db.t4g.medium, Engine=postgres, EngineVersion=16'));
     const o = await dp().observe(p, PASSWORD);
     expect(o.database).toEqual({
@@ -98,7 +104,7 @@ describe('the provider with a mocked RDS client', () => {
       reason: 'AwsInvalidRequest',
       terminal: true,
       message:
-        'CreateDBInstance bkp-acme-acme-db: InvalidParameterCombination: "RDS does not support creating a DB instance with the following combination: DBInstanceClass=db.t4g.medium, Engine=postgres, EngineVersion=16"',
+        `CreateDBInstance ${awsId('acme', 'db')}: InvalidParameterCombination: "RDS does not support creating a DB instance with the following combination: DBInstanceClass=db.t4g.medium, Engine=postgres, EngineVersion=16"`,
     });
     // terminal: no requeue storm, and exactly one create went out
     expect(o.requeueAfterMs).toBeUndefined();
@@ -108,12 +114,12 @@ describe('the provider with a mocked RDS client', () => {
 
   it('a lost create response (500) leaks nothing: the next pass finds the instance and does not create again', async () => {
     subnetGroupExists();
-    rds.on(DescribeDBInstancesCommand).rejectsOnce(rdsError('DBInstanceNotFoundFault', 404, 'not found')).resolves({ DBInstances: [{ DBInstanceIdentifier: 'bkp-acme-acme-db', DBInstanceStatus: 'creating' }] });
+    rds.on(DescribeDBInstancesCommand).rejectsOnce(rdsError('DBInstanceNotFoundFault', 404, 'not found')).resolves({ DBInstances: [{ DBInstanceIdentifier: awsId('acme', 'db'), DBInstanceStatus: 'creating', TagList: OURS }] });
     rds.on(CreateDBInstanceCommand).rejects(rdsError('InternalFailure', 500, 'internal error'));
     const first = await dp().observe(p, PASSWORD);
     expect(first.database).toMatchObject({ ready: false, reason: 'AwsUnavailable' });
     const second = await dp().observe(p, PASSWORD);
-    expect(second.database).toEqual({ ready: false, reason: 'Creating', message: 'DBInstance bkp-acme-acme-db: AWS status "creating"' });
+    expect(second.database).toEqual({ ready: false, reason: 'Creating', message: `DBInstance ${awsId('acme', 'db')}: AWS status "creating"` });
     expect(rds.commandCalls(CreateDBInstanceCommand)).toHaveLength(1);
   });
 
@@ -128,22 +134,22 @@ describe('the provider with a mocked RDS client', () => {
   it('a drift modification AWS rejects is terminal and quoted', async () => {
     subnetGroupExists();
     rds.on(DescribeDBInstancesCommand).resolves({
-      DBInstances: [{ DBInstanceIdentifier: 'bkp-acme-acme-db', DBInstanceStatus: 'available', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, BackupRetentionPeriod: 7, MultiAZ: true, DeletionProtection: false, VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-01' }], Endpoint: { Address: 'h', Port: 5432 } }],
+      DBInstances: [{ DBInstanceIdentifier: awsId('acme', 'db'), DBInstanceStatus: 'available', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, BackupRetentionPeriod: 7, MultiAZ: true, DeletionProtection: false, VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-01' }], Endpoint: { Address: 'h', Port: 5432 }, TagList: OURS }],
     });
     rds.on(ModifyDBInstanceCommand).rejects(rdsError('InvalidParameterCombination', 400, 'db.t4g.medium is not available for this engine version'));
     const o = await dp().observe(p, PASSWORD);
-    expect(o.database).toMatchObject({ terminal: true, message: 'ModifyDBInstance bkp-acme-acme-db: InvalidParameterCombination: "db.t4g.medium is not available for this engine version"' });
+    expect(o.database).toMatchObject({ terminal: true, message: `ModifyDBInstance ${awsId('acme', 'db')}: InvalidParameterCombination: "db.t4g.medium is not available for this engine version"` });
   });
 
   it('finalize: a throttled delete keeps the finalizer with the reason', async () => {
-    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: 'bkp-acme-acme-db', DBInstanceStatus: 'available', TagList: [{ Key: 'booking.io/platform', Value: 'acme/acme' }] }] });
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: awsId('acme', 'db'), DBInstanceStatus: 'available', TagList: [{ Key: 'booking.io/platform', Value: 'acme/acme' }, { Key: 'booking.io/cluster', Value: CLUSTER }] }] });
     rds.on(DeleteDBInstanceCommand).rejects(rdsError('ThrottlingException', 400, 'Rate exceeded'));
-    expect(await dp().finalize(p)).toEqual({ done: false, message: 'database: DeleteDBInstance bkp-acme-acme-db: ThrottlingException: "Rate exceeded" (retrying)' });
+    expect(await finalizePass(dp(), p)).toEqual({ done: false, message: `database: DeleteDBInstance ${awsId('acme', 'db')}: ThrottlingException: "Rate exceeded" (retrying)` });
   });
 
   it('finalize never deletes a database that is not tagged as the platform’s', async () => {
-    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: 'bkp-acme-acme-db', DBInstanceStatus: 'available', TagList: [{ Key: 'booking.io/platform', Value: 'other/x' }] }] });
-    expect(await dp().finalize(p)).toMatchObject({ done: true, message: expect.stringContaining('not tagged as this platform') });
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: awsId('acme', 'db'), DBInstanceStatus: 'available', TagList: [{ Key: 'booking.io/platform', Value: 'other/x' }] }] });
+    expect(await finalizePass(dp(), p)).toMatchObject({ done: true, message: expect.stringContaining('not tagged as this platform') });
     expect(rds.commandCalls(DeleteDBInstanceCommand)).toHaveLength(0);
   });
 });
@@ -155,7 +161,7 @@ describe('the provider with a mocked S3 client', () => {
   it('a bucket name answering 403 is reported as someone else’s (or no access), not retried as created', async () => {
     s3.on(HeadBucketCommand).rejects(new S3ServiceException({ name: 'Forbidden', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Forbidden' }));
     const p = platform('acme', withProvisioner('sdk'), withUploads());
-    const o = await createSdkProvider({ region: REGION, log: captureLog().log, clients: (region) => createClients({ region, credentials: CREDENTIALS }) }).observe(p, undefined);
+    const o = await createSdkProvider({ region: REGION, log: captureLog().log, clients: (region) => createClients({ region, credentials: CREDENTIALS }), clusterName: CLUSTER }).observe(p, undefined);
     expect(o.uploads).toMatchObject({ ready: false, reason: 'AwsAccessDenied', message: expect.stringContaining('403: the name belongs to another account') });
   });
 });
@@ -187,7 +193,7 @@ describe('through the real SDK retry stack (a faulty proxy in front of moto)', (
       await proxy.stop();
     }
   };
-  const sdk = (endpoint: string, maxAttempts: number) => createSdkProvider({ region: REGION, endpoint, credentials: CREDENTIALS, maxAttempts, log: captureLog().log });
+  const sdk = (endpoint: string, maxAttempts: number) => createSdkProvider({ region: REGION, endpoint, credentials: CREDENTIALS, maxAttempts, log: captureLog().log, clusterName: CLUSTER });
 
   it('throttling is retried by the SDK (standard mode) and the pass succeeds', async () => {
     const p = sdkPlatform('thr', net, set('environment', 'dev'), withDatabase());
@@ -203,7 +209,7 @@ describe('through the real SDK retry stack (a faulty proxy in front of moto)', (
     let throttle = true;
     await withProxy(() => (throttle ? 'throttle' : 'forward'), async (endpoint, seen) => {
       const o = await sdk(endpoint, 2).observe(p, PASSWORD);
-      expect(o.database).toMatchObject({ ready: false, reason: 'AwsThrottled', message: 'DescribeDBSubnetGroups bkp-thr2-thr2-db: Throttling: "Rate exceeded" (retrying)' });
+      expect(o.database).toMatchObject({ ready: false, reason: 'AwsThrottled', message: `DescribeDBSubnetGroups ${awsId('thr2', 'db')}: Throttling: "Rate exceeded" (retrying)` });
       expect(o.database!.terminal).toBeUndefined();
       expect(seen).toEqual(['DescribeDBSubnetGroups', 'DescribeDBSubnetGroups']);
       throttle = false;
@@ -222,14 +228,14 @@ describe('through the real SDK retry stack (a faulty proxy in front of moto)', (
       expect(seen.filter((a) => a === 'CreateDBInstance')).toHaveLength(2);
     });
     const ids = ((await aws.rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? []).map((i) => i.DBInstanceIdentifier).filter((id) => id!.startsWith('bkp-lost-'));
-    expect(ids).toEqual(['bkp-lost-lost-db']);
+    expect(ids).toEqual([awsId('lost', 'db')]);
   });
 
   it('a 500 on every attempt is transient; nothing is half-created twice', async () => {
     const p = sdkPlatform('five', net, set('environment', 'dev'), withDatabase());
     await withProxy((action) => (action === 'CreateDBInstance' ? 'error500' : 'forward'), async (endpoint, seen) => {
       const o = await sdk(endpoint, 2).observe(p, PASSWORD);
-      expect(o.database).toMatchObject({ ready: false, reason: 'AwsUnavailable', message: 'CreateDBInstance bkp-five-five-db: InternalFailure: "We encountered an internal error. Please try again." (retrying)' });
+      expect(o.database).toMatchObject({ ready: false, reason: 'AwsUnavailable', message: `CreateDBInstance ${awsId('five', 'db')}: InternalFailure: "We encountered an internal error. Please try again." (retrying)` });
       expect(o.requeueAfterMs).toBeGreaterThan(0);
       expect(seen.filter((a) => a === 'CreateDBInstance')).toHaveLength(2);
     });

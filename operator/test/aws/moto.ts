@@ -12,7 +12,9 @@ import { pino, type Logger } from 'pino';
 import type { BookingPlatform } from '../../src/api/types.generated.ts';
 import { createClients, type AwsClients } from '../../src/aws/clients.ts';
 import { createSdkProvider, type SdkOptions } from '../../src/aws/provider.ts';
-import type { DataObservation, DataServices } from '../../src/data/types.ts';
+import type { DataObservation, DataServices, FinalizeResult } from '../../src/data/types.ts';
+import { finalSnapshotId } from '../../src/render/ack/rds.ts';
+import { awsName, type RenderContext } from '../../src/render/names.ts';
 import { wantedServices } from '../../src/data/types.ts';
 import { platform, set, withProvisioner, type Modifier } from '../fixtures/platform.ts';
 import { afterAll, beforeAll } from 'vitest';
@@ -21,6 +23,14 @@ export const REGION = 'us-east-1';
 export const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 /** Like the reconciler's: 24 random bytes, base64url. */
 export const PASSWORD = 'Zq3vX9_kLm2pRt7wYb4nHc8sJd6fGa1e';
+/** The operator's cluster identity in these tests (BOOKING_CLUSTER_NAME). */
+export const CLUSTER = 'moto';
+export const CTX: RenderContext = { clusterName: CLUSTER };
+
+/** The AWS identifier the provider gives platform `name` (in namespace `name`) in CLUSTER. */
+export function awsId(name: string, suffix: string, max = 63, ctx = CTX): string {
+  return awsName(platform(name), ctx, suffix, max);
+}
 
 export interface Moto {
   endpoint: string;
@@ -131,7 +141,7 @@ export function captureLog(): { log: Logger; lines: string[] } {
 }
 
 export function provider(endpoint: string, extra: Partial<SdkOptions> = {}): DataServices {
-  return createSdkProvider({ region: REGION, endpoint, credentials: CREDENTIALS, maxAttempts: 2, log: captureLog().log, ...extra });
+  return createSdkProvider({ region: REGION, endpoint, credentials: CREDENTIALS, maxAttempts: 2, log: captureLog().log, clusterName: CLUSTER, ...extra });
 }
 
 /** Observes until every wanted service is ready (or a terminal state), at most `max` passes. */
@@ -146,11 +156,22 @@ export async function converge(dp: DataServices, p: BookingPlatform, password: s
   throw new Error(`not ready after ${max} passes: ${JSON.stringify(o)}`);
 }
 
-/** Runs finalize until done, at most `max` passes. */
+/**
+ * One platform-deletion pass as the reconciler runs it: each service's policy, the final snapshot
+ * named `finalSnapshotId(p)` (the reconciler makes it unique per deletion). Messages joined as `service: …`.
+ */
+export async function finalizePass(dp: DataServices, p: BookingPlatform, finalSnapshot = finalSnapshotId(p)): Promise<FinalizeResult> {
+  const steps = await Promise.all(wantedServices(p).map(async (s) => ({ s, r: await dp.remove(p, s, { finalSnapshot }) })));
+  const pending = steps.filter(({ r }) => !r.done);
+  const show = (xs: typeof steps) => xs.map(({ s, r }) => `${s}: ${r.message}`).join('; ');
+  return pending.length ? { done: false, message: show(pending) } : { done: true, message: steps.length ? show(steps) : 'no AWS data services' };
+}
+
+/** Runs deletion passes until done, at most `max` passes. */
 export async function finalizeAll(dp: DataServices, p: BookingPlatform, max = 8): Promise<{ message: string; passes: number }> {
   let last = '';
   for (let pass = 1; pass <= max; pass++) {
-    const r = await dp.finalize(p);
+    const r = await finalizePass(dp, p);
     if (r.done) return { message: r.message, passes: pass };
     last = r.message;
   }

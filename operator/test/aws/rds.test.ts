@@ -3,9 +3,9 @@ import { DescribeDBClusterSnapshotsCommand, DescribeDBClustersCommand, DescribeD
 import { describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/aws/clients.ts';
 import { createSdkProvider } from '../../src/aws/provider.ts';
-import { awsName } from '../../src/render/names.ts';
+import { finalSnapshotId } from '../../src/render/ack/rds.ts';
 import { set, withDatabase } from '../fixtures/platform.ts';
-import { captureLog, converge, finalizeAll, motoClients, PASSWORD, provider, REGION, sdkPlatform, useMoto, type Moto, type Network } from './moto.ts';
+import { awsId, captureLog, CLUSTER, converge, finalizeAll, motoClients, PASSWORD, provider, REGION, sdkPlatform, useMoto, type Moto, type Network, finalizePass } from './moto.ts';
 
 let moto: Moto;
 let aws: AwsClients;
@@ -34,7 +34,7 @@ describe('PostgreSQL on RDS', () => {
     const p = sdkPlatform('pg', net, withDatabase({ instanceClass: 'db.t3.micro', maxStorageGiB: 100 }));
     const { clients, calls } = recordingClients();
     const { log, lines } = captureLog();
-    const dp = createSdkProvider({ region: REGION, log, clients: () => clients });
+    const dp = createSdkProvider({ region: REGION, log, clients: () => clients, clusterName: CLUSTER });
 
     const first = await dp.observe(p, PASSWORD);
     expect(first.database).toMatchObject({ ready: false, reason: 'Creating' });
@@ -42,7 +42,7 @@ describe('PostgreSQL on RDS', () => {
     const { o, passes } = await converge(dp, p);
     expect(passes).toBeLessThanOrEqual(2);
 
-    const id = 'bkp-pg-pg-db';
+    const id = awsId('pg', 'db');
     expect(o.database).toMatchObject({ ready: true, reason: 'Available' });
     expect(o.database!.connection).toEqual({ engine: 'postgres', host: expect.stringContaining(id), port: 5432, name: 'booking', user: 'booking', password: PASSWORD });
     expect(o.requeueAfterMs).toBeUndefined();
@@ -88,7 +88,7 @@ describe('PostgreSQL on RDS', () => {
     const p = sdkPlatform('shortpw', net, withDatabase({ engine: 'aurora-postgresql', version: '16.4' }));
     const o = await provider(moto.endpoint).observe(p, 'abc1234');
     expect(o.database).toMatchObject({ ready: false, reason: 'AwsInvalidRequest', terminal: true });
-    expect(o.database!.message).toMatch(/^CreateDBCluster bkp-shortpw-shortpw-db: InvalidParameterValue: ".*MasterUserPassword.*shorter than 8 characters\."$/);
+    expect(o.database!.message).toMatch(/^CreateDBCluster bkp-shortpw-shortpw-[0-9a-f]{10}-db: InvalidParameterValue: ".*MasterUserPassword.*shorter than 8 characters\."$/);
     expect(o.database!.message).not.toContain('abc1234');
     expect(o.requeueAfterMs).toBeUndefined();
     expect(await clusterIds('bkp-shortpw-')).toEqual([]);
@@ -99,23 +99,26 @@ describe('PostgreSQL on RDS', () => {
     await converge(provider(moto.endpoint), p);
     const dp = provider(moto.endpoint, { statusOverride: ({ kind, status }) => (kind === 'DBInstance' ? 'creating' : status), requeueAfterMs: 7_000 });
     const o = await dp.observe(p, PASSWORD);
-    expect(o.database).toEqual({ ready: false, reason: 'Creating', message: 'DBInstance bkp-slow-slow-db: AWS status "creating"' });
+    expect(o.database).toEqual({ ready: false, reason: 'Creating', message: `DBInstance ${awsId('slow', 'db')}: AWS status "creating"` });
     expect(o.requeueAfterMs).toBe(7_000);
+    // a backup is routine: usable (its connection kept), not converged (see converging.test.ts)
     const later = await provider(moto.endpoint, { statusOverride: () => 'backing-up' }).observe(p, PASSWORD);
-    expect(later.database).toMatchObject({ ready: false, reason: 'Creating', message: expect.stringContaining('"backing-up"') });
+    expect(later.database).toMatchObject({ ready: true, converged: false, reason: 'AvailableNotConverged', message: expect.stringContaining('"backing-up"') });
   });
 
   it('corrects drift in spec-owned fields with ModifyDBInstance (ApplyImmediately)', async () => {
     const p = sdkPlatform('pgdrift', net, set('environment', 'staging'), withDatabase({ instanceClass: 'db.t3.micro' }));
     await converge(provider(moto.endpoint), p);
-    const id = 'bkp-pgdrift-pgdrift-db';
+    const id = awsId('pgdrift', 'db');
     expect(await instance(id)).toMatchObject({ DBInstanceClass: 'db.t3.micro', DeletionProtection: false });
 
     const changed = sdkPlatform('pgdrift', net, set('environment', 'staging'), withDatabase({ instanceClass: 'db.t3.small', storageGiB: 50, backupRetentionDays: 14, multiAZ: false, deletionProtection: true }));
     const { clients, calls } = recordingClients();
-    const dp = createSdkProvider({ region: REGION, log: captureLog().log, clients: () => clients });
+    const dp = createSdkProvider({ region: REGION, log: captureLog().log, clients: () => clients, clusterName: CLUSTER });
     const o = await dp.observe(changed, PASSWORD);
-    expect(o.database).toMatchObject({ ready: false, reason: 'Modifying', message: expect.stringContaining('DBInstanceClass=db.t3.small') });
+    // a resource being modified stays usable: its connection is kept while AWS applies the change
+    expect(o.database).toMatchObject({ ready: true, converged: false, reason: 'AvailableNotConverged', message: expect.stringContaining('applying DBInstanceClass=db.t3.small') });
+    expect(o.database!.connection).toBeDefined();
     const modify = calls.find((c) => c.command === 'ModifyDBInstanceCommand')!;
     expect(modify.input).toEqual({
       DBInstanceIdentifier: id,
@@ -137,9 +140,9 @@ describe('PostgreSQL on RDS', () => {
     await converge(provider(moto.endpoint), p);
     const wider = sdkPlatform('pgsg', net, set('environment', 'dev'), set('aws.securityGroupIds', [...net.securityGroupIds, net.otherSecurityGroupId]), withDatabase());
     await converge(provider(moto.endpoint), wider);
-    expect((await instance('bkp-pgsg-pgsg-db')).VpcSecurityGroups!.map((g) => g.VpcSecurityGroupId).sort()).toEqual([...net.securityGroupIds, net.otherSecurityGroupId].sort());
+    expect((await instance(awsId('pgsg', 'db'))).VpcSecurityGroups!.map((g) => g.VpcSecurityGroupId).sort()).toEqual([...net.securityGroupIds, net.otherSecurityGroupId].sort());
     await converge(provider(moto.endpoint), p);
-    expect((await instance('bkp-pgsg-pgsg-db')).VpcSecurityGroups!.map((g) => g.VpcSecurityGroupId)).toEqual(net.securityGroupIds);
+    expect((await instance(awsId('pgsg', 'db'))).VpcSecurityGroups!.map((g) => g.VpcSecurityGroupId)).toEqual(net.securityGroupIds);
   });
 
   it('is idempotent across a crash between create and status write: fresh providers find the instance again', async () => {
@@ -147,7 +150,7 @@ describe('PostgreSQL on RDS', () => {
     await provider(moto.endpoint).observe(p, PASSWORD); // creates, then "crashes"
     await provider(moto.endpoint).observe(p, PASSWORD);
     await converge(provider(moto.endpoint), p);
-    expect(await instanceIds('bkp-crash-')).toEqual(['bkp-crash-crash-db']);
+    expect(await instanceIds('bkp-crash-')).toEqual([awsId('crash', 'db')]);
   });
 });
 
@@ -156,7 +159,7 @@ describe('MySQL on RDS', () => {
     const p = sdkPlatform('my', net, withDatabase({ engine: 'mysql', version: '8.0', maxStorageGiB: 100, multiAZ: false }));
     const { o } = await converge(provider(moto.endpoint), p);
     expect(o.database!.connection).toMatchObject({ engine: 'mysql', port: 3306, name: 'booking', user: 'booking', password: PASSWORD });
-    expect(await instance('bkp-my-my-db')).toMatchObject({ Engine: 'mysql', EngineVersion: '8.0', MultiAZ: false, AllocatedStorage: 20 });
+    expect(await instance(awsId('my', 'db'))).toMatchObject({ Engine: 'mysql', EngineVersion: '8.0', MultiAZ: false, AllocatedStorage: 20 });
   });
 });
 
@@ -166,7 +169,7 @@ describe('Aurora Serverless v2', () => {
   it('creates a cluster with the ACU range and db.serverless writer and reader, then connects to the cluster endpoint', async () => {
     const p = sdkPlatform('aur', net, aurora(0.5, 2));
     const { o } = await converge(provider(moto.endpoint), p);
-    const id = 'bkp-aur-aur-db';
+    const id = awsId('aur', 'db');
     const c = await cluster(id);
     expect(c).toMatchObject({
       Engine: 'aurora-postgresql',
@@ -188,8 +191,8 @@ describe('Aurora Serverless v2', () => {
     const p = sdkPlatform('aurdrift', net, aurora(0.5, 2));
     await converge(provider(moto.endpoint), p);
     const o = await provider(moto.endpoint).observe(sdkPlatform('aurdrift', net, aurora(1, 8)), PASSWORD);
-    expect(o.database).toMatchObject({ reason: 'Modifying', message: 'DBCluster bkp-aurdrift-aurdrift-db: applying ServerlessV2ScalingConfiguration={"MinCapacity":1,"MaxCapacity":8}' });
-    expect((await cluster('bkp-aurdrift-aurdrift-db')).ServerlessV2ScalingConfiguration).toEqual({ MinCapacity: 1, MaxCapacity: 8 });
+    expect(o.database).toMatchObject({ ready: true, converged: false, message: `DBCluster ${awsId('aurdrift', 'db')} is usable; applying ServerlessV2ScalingConfiguration={"MinCapacity":1,"MaxCapacity":8}` });
+    expect((await cluster(awsId('aurdrift', 'db'))).ServerlessV2ScalingConfiguration).toEqual({ MinCapacity: 1, MaxCapacity: 8 });
     const { o: after } = await converge(provider(moto.endpoint), sdkPlatform('aurdrift', net, aurora(1, 8)));
     expect(after.database!.ready).toBe(true);
   });
@@ -200,19 +203,19 @@ describe('Aurora Serverless v2', () => {
     await provider(moto.endpoint).observe(p, PASSWORD);
     await converge(provider(moto.endpoint), p);
     await converge(provider(moto.endpoint), p);
-    expect(await clusterIds('bkp-aurcrash-')).toEqual(['bkp-aurcrash-aurcrash-db']);
-    expect(await instanceIds('bkp-aurcrash-')).toEqual(['bkp-aurcrash-aurcrash-db-0', 'bkp-aurcrash-aurcrash-db-1']);
+    expect(await clusterIds('bkp-aurcrash-')).toEqual([awsId('aurcrash', 'db')]);
+    expect(await instanceIds('bkp-aurcrash-')).toEqual([awsId('aurcrash', 'db-0'), awsId('aurcrash', 'db-1')]);
   });
 
   it('deletionPolicy Snapshot: instances, then the protected cluster with a final cluster snapshot, then the subnet group', async () => {
     const p = sdkPlatform('aurdel', net, aurora(0.5, 2));
     await converge(provider(moto.endpoint), p);
     const { message } = await finalizeAll(provider(moto.endpoint), p);
-    expect(message).toContain('DBSubnetGroup bkp-aurdel-aurdel-db deleted');
+    expect(message).toContain(`DBSubnetGroup ${awsId('aurdel', 'db')} deleted`);
     expect(await clusterIds('bkp-aurdel-')).toEqual([]);
     expect(await instanceIds('bkp-aurdel-')).toEqual([]);
-    const snaps = await aws.rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: awsName(sdkPlatform('aurdel', net), 'db-final', 255) }));
-    expect(snaps.DBClusterSnapshots!.map((s) => s.DBClusterIdentifier)).toEqual(['bkp-aurdel-aurdel-db']);
+    const snaps = await aws.rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: finalSnapshotId(sdkPlatform('aurdel', net)) }));
+    expect(snaps.DBClusterSnapshots!.map((s) => s.DBClusterIdentifier)).toEqual([awsId('aurdel', 'db')]);
   });
 });
 
@@ -220,23 +223,23 @@ describe('database deletion policies', () => {
   it('Snapshot (default): turns deletion protection off, deletes with the final snapshot awsName(p, "db-final"), then the subnet group', async () => {
     const p = sdkPlatform('delsnap', net, withDatabase());
     await converge(provider(moto.endpoint), p);
-    expect((await instance('bkp-delsnap-delsnap-db')).DeletionProtection).toBe(true);
+    expect((await instance(awsId('delsnap', 'db'))).DeletionProtection).toBe(true);
     const dp = provider(moto.endpoint);
-    const first = await dp.finalize(p);
-    expect(first).toEqual({ done: false, message: 'database: waiting for DBInstance bkp-delsnap-delsnap-db to be deleted (final snapshot bkp-delsnap-delsnap-db-final)' });
+    const first = await finalizePass(dp, p);
+    expect(first).toEqual({ done: false, message: `database: waiting for DBInstance ${awsId('delsnap', 'db')} to be deleted (final snapshot ${finalSnapshotId(p)})` });
     const { message } = await finalizeAll(dp, p);
-    expect(message).toBe('database: DBInstance bkp-delsnap-delsnap-db deleted; DBSubnetGroup bkp-delsnap-delsnap-db deleted');
+    expect(message).toBe(`database: DBInstance ${awsId('delsnap', 'db')} deleted; DBSubnetGroup ${awsId('delsnap', 'db')} deleted`);
     expect(await instanceIds('bkp-delsnap-')).toEqual([]);
-    const snap = await aws.rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: awsName(p, 'db-final') }));
-    expect(snap.DBSnapshots!.map((s) => s.DBInstanceIdentifier)).toEqual(['bkp-delsnap-delsnap-db']);
-    await expect(aws.rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: 'bkp-delsnap-delsnap-db' }))).rejects.toMatchObject({ name: 'DBSubnetGroupNotFoundFault' });
+    const snap = await aws.rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: finalSnapshotId(p) }));
+    expect(snap.DBSnapshots!.map((s) => s.DBInstanceIdentifier)).toEqual([awsId('delsnap', 'db')]);
+    await expect(aws.rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: awsId('delsnap', 'db') }))).rejects.toMatchObject({ name: 'DBSubnetGroupNotFoundFault' });
   });
 
   it('Retain: leaves the instance (and its subnet group) alone', async () => {
     const p = sdkPlatform('delret', net, withDatabase({ deletionPolicy: 'Retain' }));
     await converge(provider(moto.endpoint), p);
-    expect(await provider(moto.endpoint).finalize(p)).toEqual({ done: true, message: 'database: database retained (deletionPolicy Retain)' });
-    expect(await instanceIds('bkp-delret-')).toEqual(['bkp-delret-delret-db']);
+    expect(await finalizePass(provider(moto.endpoint), p)).toEqual({ done: true, message: 'database: database retained (deletionPolicy Retain)' });
+    expect(await instanceIds('bkp-delret-')).toEqual([awsId('delret', 'db')]);
   });
 
   it('Delete: deletes without a final snapshot', async () => {
@@ -244,12 +247,12 @@ describe('database deletion policies', () => {
     await converge(provider(moto.endpoint), p);
     await finalizeAll(provider(moto.endpoint), p);
     expect(await instanceIds('bkp-deldel-')).toEqual([]);
-    const snaps = await aws.rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: 'bkp-deldel-deldel-db', SnapshotType: 'manual' }));
+    const snaps = await aws.rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: awsId('deldel', 'db'), SnapshotType: 'manual' }));
     expect(snaps.DBSnapshots ?? []).toEqual([]);
   });
 
   it('finalize of a platform whose database never came to exist is done at once', async () => {
     const p = sdkPlatform('never', net, withDatabase({ deletionPolicy: 'Delete' }));
-    expect(await provider(moto.endpoint).finalize(p)).toMatchObject({ done: true });
+    expect(await finalizePass(provider(moto.endpoint), p)).toMatchObject({ done: true });
   });
 });

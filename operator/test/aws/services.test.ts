@@ -16,7 +16,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/aws/clients.ts';
 import { set, withCache, withDatabase, withUploads, withWhatsapp } from '../fixtures/platform.ts';
-import { converge, finalizeAll, PASSWORD, provider, sdkPlatform, useMoto, type Moto, type Network } from './moto.ts';
+import { awsId, converge, finalizeAll, PASSWORD, provider, sdkPlatform, useMoto, type Moto, type Network, finalizePass } from './moto.ts';
 
 let moto: Moto;
 let aws: AwsClients;
@@ -35,7 +35,7 @@ describe('ElastiCache', () => {
     const dp = provider(moto.endpoint);
     expect((await dp.observe(p, undefined)).cache).toMatchObject({ ready: false, reason: 'Creating' });
     const { o } = await converge(dp, p);
-    const id = 'bkp-rc-rc-cache';
+    const id = awsId('rc', 'cache', 40);
     const rg = (await replicationGroups(id))[0]!;
     expect(rg).toMatchObject({
       ReplicationGroupId: id,
@@ -59,19 +59,22 @@ describe('ElastiCache', () => {
   it('redis:// without transit encryption; no replicas means no failover', async () => {
     const p = sdkPlatform('rcplain', net, withCache({ transitEncryption: false, replicas: 0 }));
     const { o } = await converge(provider(moto.endpoint), p);
-    expect(o.cache!.url).toMatch(/^redis:\/\/master\.bkp-rcplain-rcplain-cache\..*:6379\/0$/);
+    expect(o.cache!.url).toMatch(new RegExp(`^redis://master\\.${awsId('rcplain', 'cache', 40)}\\..*:6379/0$`));
     expect((await replicationGroups('bkp-rcplain-'))[0]).toMatchObject({ AutomaticFailover: 'disabled', TransitEncryptionEnabled: false });
   });
 
   it('node type drift: ModifyReplicationGroup, which moto answers with a bare 500, is a clear non-terminal state, not a crash', async () => {
     const p = sdkPlatform('rcdrift', net, withCache());
-    await converge(provider(moto.endpoint), p);
+    const { o: before } = await converge(provider(moto.endpoint), p);
     const o = await provider(moto.endpoint).observe(sdkPlatform('rcdrift', net, withCache({ nodeType: 'cache.t4g.small' })), undefined);
+    // a failed correction does not take the running group away from the workloads
     expect(o.cache).toEqual({
-      ready: false,
-      reason: 'AwsNotImplemented',
+      ready: true,
+      converged: false,
+      reason: 'AvailableNotConverged',
       message:
-        'ModifyReplicationGroup bkp-rcdrift-rcdrift-cache: HTTP 500: "the answer is not an AWS error document (the endpoint may not implement this call)" (unsupported by this endpoint; retrying later)',
+        `ReplicationGroup ${awsId('rcdrift', 'cache', 40)} is usable; ModifyReplicationGroup ${awsId('rcdrift', 'cache', 40)}: HTTP 500: "the answer is not an AWS error document (the endpoint may not implement this call)" (unsupported by this endpoint; retrying later)`,
+      url: before.cache!.url,
     });
     expect(o.requeueAfterMs).toBeGreaterThan(0);
   });
@@ -81,23 +84,23 @@ describe('ElastiCache', () => {
     await provider(moto.endpoint).observe(p, undefined);
     await provider(moto.endpoint).observe(p, undefined);
     await converge(provider(moto.endpoint), p);
-    expect((await replicationGroups('bkp-rccrash-')).map((g) => g.ReplicationGroupId)).toEqual(['bkp-rccrash-rccrash-cache']);
+    expect((await replicationGroups('bkp-rccrash-')).map((g) => g.ReplicationGroupId)).toEqual([awsId('rccrash', 'cache', 40)]);
   });
 
   it('deletionPolicy Delete (default) asks for the deletion and waits while AWS reports "deleting"', async () => {
     const p = sdkPlatform('rcdel', net, withCache());
     await converge(provider(moto.endpoint), p);
     const dp = provider(moto.endpoint);
-    expect(await dp.finalize(p)).toEqual({ done: false, message: 'cache: waiting for ReplicationGroup bkp-rcdel-rcdel-cache to be deleted' });
+    expect(await finalizePass(dp, p)).toEqual({ done: false, message: `cache: waiting for ReplicationGroup ${awsId('rcdel', 'cache', 40)} to be deleted` });
     expect((await replicationGroups('bkp-rcdel-'))[0]!.Status).toBe('deleting');
     // moto never finishes deleting a replication group: the finalizer keeps waiting, as it must
-    expect(await dp.finalize(p)).toEqual({ done: false, message: 'cache: waiting for ReplicationGroup bkp-rcdel-rcdel-cache to be deleted (AWS status "deleting")' });
+    expect(await finalizePass(dp, p)).toEqual({ done: false, message: `cache: waiting for ReplicationGroup ${awsId('rcdel', 'cache', 40)} to be deleted (AWS status "deleting")` });
   });
 
   it('deletionPolicy Retain leaves the replication group', async () => {
     const p = sdkPlatform('rcret', net, withCache({ deletionPolicy: 'Retain' }));
     await converge(provider(moto.endpoint), p);
-    expect(await provider(moto.endpoint).finalize(p)).toEqual({ done: true, message: 'cache: cache retained (deletionPolicy Retain)' });
+    expect(await finalizePass(provider(moto.endpoint), p)).toEqual({ done: true, message: 'cache: cache retained (deletionPolicy Retain)' });
     expect((await replicationGroups('bkp-rcret-'))[0]!.Status).toBe('available');
   });
 });
@@ -108,10 +111,10 @@ describe('EFS', () => {
     const dp = provider(moto.endpoint);
     const { o, passes } = await converge(dp, p);
     expect(passes).toBeLessThanOrEqual(3);
-    const [fs, ...more] = await fileSystems('bkp-fs-fs-efs');
+    const [fs, ...more] = await fileSystems(awsId('fs', 'efs'));
     expect(more).toEqual([]);
     expect(fs).toMatchObject({ Encrypted: true, PerformanceMode: 'generalPurpose', ThroughputMode: 'elastic', LifeCycleState: 'available' });
-    expect(fs!.Tags).toEqual(expect.arrayContaining([{ Key: 'Name', Value: 'bkp-fs-fs-efs' }, { Key: 'booking.io/platform', Value: 'fs/fs' }]));
+    expect(fs!.Tags).toEqual(expect.arrayContaining([{ Key: 'Name', Value: awsId('fs', 'efs') }, { Key: 'booking.io/platform', Value: 'fs/fs' }]));
     const mts = (await aws.efs.send(new DescribeMountTargetsCommand({ FileSystemId: fs!.FileSystemId }))).MountTargets!;
     expect(mts.map((m) => m.SubnetId).sort()).toEqual([...net.subnetIds].sort());
     for (const mt of mts) {
@@ -120,7 +123,7 @@ describe('EFS', () => {
     const aps = (await aws.efs.send(new DescribeAccessPointsCommand({ FileSystemId: fs!.FileSystemId }))).AccessPoints!;
     expect(aps).toHaveLength(1);
     expect(aps[0]).toMatchObject({
-      ClientToken: 'bkp-fs-fs-whatsapp-auth',
+      ClientToken: awsId('fs', 'whatsapp-auth'),
       PosixUser: { Uid: 1000, Gid: 1000 },
       RootDirectory: { Path: '/whatsapp-auth', CreationInfo: { OwnerUid: 1000, OwnerGid: 1000, Permissions: '0700' } },
     });
@@ -131,7 +134,7 @@ describe('EFS', () => {
     const p = sdkPlatform('fscrash', net, withWhatsapp());
     for (let i = 0; i < 3; i++) await provider(moto.endpoint).observe(p, undefined);
     await converge(provider(moto.endpoint), p);
-    const fss = await fileSystems('bkp-fscrash-fscrash-efs');
+    const fss = await fileSystems(awsId('fscrash', 'efs'));
     expect(fss).toHaveLength(1);
     expect((await aws.efs.send(new DescribeMountTargetsCommand({ FileSystemId: fss[0]!.FileSystemId }))).MountTargets).toHaveLength(2);
     expect((await aws.efs.send(new DescribeAccessPointsCommand({ FileSystemId: fss[0]!.FileSystemId }))).AccessPoints).toHaveLength(1);
@@ -148,10 +151,10 @@ describe('EFS', () => {
   it('deletionPolicy Delete: access point and mount targets, then the file system', async () => {
     const p = sdkPlatform('fsdel', net, withWhatsapp(), set('fileSystem', { deletionPolicy: 'Delete' }));
     await converge(provider(moto.endpoint), p);
-    const fsId = (await fileSystems('bkp-fsdel-fsdel-efs'))[0]!.FileSystemId!;
+    const fsId = (await fileSystems(awsId('fsdel', 'efs')))[0]!.FileSystemId!;
     const { message } = await finalizeAll(provider(moto.endpoint), p);
     expect(message).toBe(`fileSystem: FileSystem ${fsId} deleted`);
-    expect(await fileSystems('bkp-fsdel-fsdel-efs')).toEqual([]);
+    expect(await fileSystems(awsId('fsdel', 'efs'))).toEqual([]);
     const aps = (await aws.efs.send(new DescribeAccessPointsCommand({}))).AccessPoints ?? [];
     expect(aps.filter((a) => a.FileSystemId === fsId)).toEqual([]);
   });
@@ -159,8 +162,8 @@ describe('EFS', () => {
   it('deletionPolicy Retain (default) leaves it all', async () => {
     const p = sdkPlatform('fsret', net, withWhatsapp());
     await converge(provider(moto.endpoint), p);
-    expect(await provider(moto.endpoint).finalize(p)).toEqual({ done: true, message: 'fileSystem: file system retained (deletionPolicy Retain)' });
-    expect(await fileSystems('bkp-fsret-fsret-efs')).toHaveLength(1);
+    expect(await finalizePass(provider(moto.endpoint), p)).toEqual({ done: true, message: 'fileSystem: file system retained (deletionPolicy Retain)' });
+    expect(await fileSystems(awsId('fsret', 'efs'))).toHaveLength(1);
   });
 });
 
@@ -169,7 +172,7 @@ describe('S3 uploads', () => {
     const p = sdkPlatform('up', net, set('aws.accountId', '123456789012'), withUploads());
     const { o, passes } = await converge(provider(moto.endpoint), p);
     expect(passes).toBe(1);
-    const Bucket = 'bkp-up-up-uploads-123456789012';
+    const Bucket = awsId('up', 'uploads-123456789012');
     expect(o.uploads).toMatchObject({ ready: true, bucket: Bucket, region: 'us-east-1' });
     expect((await aws.s3.send(new GetPublicAccessBlockCommand({ Bucket }))).PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true,
@@ -187,7 +190,7 @@ describe('S3 uploads', () => {
   it('puts back settings changed behind its back (public access block, encryption)', async () => {
     const p = sdkPlatform('updrift', net, withUploads());
     await converge(provider(moto.endpoint), p);
-    const Bucket = 'bkp-updrift-updrift-uploads';
+    const Bucket = awsId('updrift', 'uploads');
     await aws.s3.send(new PutPublicAccessBlockCommand({ Bucket, PublicAccessBlockConfiguration: { BlockPublicAcls: false, BlockPublicPolicy: false, IgnorePublicAcls: false, RestrictPublicBuckets: false } }));
     await aws.s3.send(new PutBucketEncryptionCommand({ Bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }] } }));
     await converge(provider(moto.endpoint), p);
@@ -199,22 +202,22 @@ describe('S3 uploads', () => {
     const p = sdkPlatform('upcrash', net, withUploads());
     await provider(moto.endpoint).observe(p, undefined);
     await converge(provider(moto.endpoint), p);
-    expect(await buckets('bkp-upcrash-')).toEqual(['bkp-upcrash-upcrash-uploads']);
+    expect(await buckets('bkp-upcrash-')).toEqual([awsId('upcrash', 'uploads')]);
   });
 
   it('deletionPolicy Delete deletes an empty bucket', async () => {
     const p = sdkPlatform('updel', net, withUploads({ deletionPolicy: 'Delete' }));
     await converge(provider(moto.endpoint), p);
-    expect(await finalizeAll(provider(moto.endpoint), p)).toMatchObject({ message: 'uploads: Bucket bkp-updel-updel-uploads deleted' });
+    expect(await finalizeAll(provider(moto.endpoint), p)).toMatchObject({ message: `uploads: Bucket ${awsId('updel', 'uploads')} deleted` });
     expect(await buckets('bkp-updel-')).toEqual([]);
   });
 
   it('deletionPolicy Delete never deletes uploaded data: a bucket with objects is reported and waited on', async () => {
     const p = sdkPlatform('upfull', net, withUploads({ deletionPolicy: 'Delete' }));
     await converge(provider(moto.endpoint), p);
-    const Bucket = 'bkp-upfull-upfull-uploads';
+    const Bucket = awsId('upfull', 'uploads');
     await aws.s3.send(new PutObjectCommand({ Bucket, Key: 'photo.jpg', Body: 'data' }));
-    const r = await provider(moto.endpoint).finalize(p);
+    const r = await finalizePass(provider(moto.endpoint), p);
     expect(r).toEqual({
       done: false,
       message: `uploads: Bucket ${Bucket} is not empty (1 object version(s)): deletionPolicy Delete never deletes uploaded data; empty the bucket (all versions) or set uploads.deletionPolicy to Retain`,
@@ -225,8 +228,8 @@ describe('S3 uploads', () => {
   it('deletionPolicy Retain (default) leaves the bucket', async () => {
     const p = sdkPlatform('upret', net, withUploads());
     await converge(provider(moto.endpoint), p);
-    expect(await provider(moto.endpoint).finalize(p)).toEqual({ done: true, message: 'uploads: bucket bkp-upret-upret-uploads retained (deletionPolicy Retain)' });
-    expect(await buckets('bkp-upret-')).toEqual(['bkp-upret-upret-uploads']);
+    expect(await finalizePass(provider(moto.endpoint), p)).toEqual({ done: true, message: `uploads: bucket ${awsId('upret', 'uploads')} retained (deletionPolicy Retain)` });
+    expect(await buckets('bkp-upret-')).toEqual([awsId('upret', 'uploads')]);
   });
 });
 
@@ -240,8 +243,8 @@ describe('all four services together', () => {
     expect(again.requeueAfterMs).toBeUndefined();
     const { message } = await finalizeAll(provider(moto.endpoint), p);
     expect(message).toContain('cache: cache retained');
-    expect(message).toContain('database: DBInstance bkp-all-all-db deleted');
-    expect(await fileSystems('bkp-all-all-efs')).toEqual([]);
+    expect(message).toContain(`database: DBInstance ${awsId('all', 'db')} deleted`);
+    expect(await fileSystems(awsId('all', 'efs'))).toEqual([]);
     expect(await buckets('bkp-all-')).toEqual([]);
   });
 });

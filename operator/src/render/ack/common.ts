@@ -1,7 +1,7 @@
 /** What every ACK resource shares: API groups, tag shape, deletion-policy annotation. */
 import { ApiObject, type Chart } from 'cdk8s';
 import type { BookingPlatform } from '../../api/types.generated.ts';
-import { awsTags, labels } from '../names.ts';
+import { awsTags, labels, type RenderContext } from '../names.ts';
 
 export const ACK = {
   rds: 'rds.services.k8s.aws/v1alpha1',
@@ -19,8 +19,8 @@ export function ackDeletionPolicy(policy: string): 'retain' | 'delete' {
 }
 
 /** Tags as ACK's `[{key, value}]` list, sorted for deterministic output. */
-export function tagList(p: BookingPlatform): Array<{ key: string; value: string }> {
-  return Object.entries(awsTags(p))
+export function tagList(p: BookingPlatform, ctx: RenderContext): Array<{ key: string; value: string }> {
+  return Object.entries(awsTags(p, ctx))
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([key, value]) => ({ key, value }));
 }

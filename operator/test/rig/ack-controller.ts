@@ -1,0 +1,91 @@
+/**
+ * The real ACK rds-controller (built from its Go module by scripts/rig/ensure-binaries.sh `ack`)
+ * run against the rig's apiserver with moto as AWS, watching one namespace. Started and stopped by
+ * PID like every rig process.
+ *
+ * AWS_CA_BUNDLE is removed from its environment: the ACK runtime fails every reconcile with it set
+ * (`unable to add custom RootCAs HTTPClient`), and moto is plain http on loopback anyway.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RigInfo } from './global-setup.ts';
+
+export interface AckController {
+  proc: ChildProcess;
+  pid: number;
+  /** The controller's log file (JSON lines). */
+  log: string;
+  /** Log lines so far. */
+  lines(): string[];
+  stop(): Promise<void>;
+}
+
+export interface AckControllerOptions {
+  /** moto's endpoint, http://127.0.0.1:PORT. */
+  awsEndpoint: string;
+  /** The only namespace it watches (other test files' ACK objects are left alone). */
+  namespace: string;
+  logDir: string;
+  region?: string;
+  logLevel?: 'debug' | 'info';
+  /** Kinds to reconcile (default: the ones the operator renders for RDS). */
+  resources?: string[];
+  /** --reconcile-default-resync-seconds (ACK's default is 10 h). */
+  resyncSeconds?: number;
+}
+
+export async function startAckRdsController(rig: Pick<RigInfo, 'bin' | 'kubeconfig'>, opts: AckControllerOptions): Promise<AckController> {
+  const log = join(opts.logDir, `ack-rds-controller-${opts.namespace}.log`);
+  const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: rig.kubeconfig, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: opts.region ?? 'us-east-1' };
+  delete env.AWS_CA_BUNDLE;
+  delete env.AWS_PROFILE;
+  delete env.AWS_ENDPOINT_URL;
+  const args = [
+    '--aws-region', opts.region ?? 'us-east-1',
+    '--aws-endpoint-url', opts.awsEndpoint,
+    '--aws-identity-endpoint-url', opts.awsEndpoint,
+    '--allow-unsafe-aws-endpoint-urls',
+    '--enable-leader-election=false',
+    '--enable-carm=false',
+    '--watch-namespace', opts.namespace,
+    '--metrics-addr', '0',
+    '--healthz-addr', '0',
+    '--log-level', opts.logLevel ?? 'debug',
+    '--reconcile-resources', (opts.resources ?? ['DBInstance', 'DBCluster', 'DBSubnetGroup']).join(','),
+    ...(opts.resyncSeconds ? ['--reconcile-default-resync-seconds', String(opts.resyncSeconds)] : []),
+  ];
+  const proc = spawn(join(rig.bin, 'ack-rds-controller'), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = createWriteStream(log);
+  proc.stdout!.pipe(out);
+  proc.stderr!.pipe(out);
+  let exited = false;
+  proc.once('exit', () => (exited = true));
+  const lines = () => {
+    try {
+      return readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  };
+  const stop = async () => {
+    if (exited || proc.exitCode !== null || proc.signalCode !== null) return;
+    const gone = new Promise<void>((r) => proc.once('exit', () => r()));
+    process.kill(proc.pid!, 'SIGTERM');
+    const timer = setTimeout(() => !exited && process.kill(proc.pid!, 'SIGKILL'), 5_000);
+    await gone;
+    clearTimeout(timer);
+  };
+  // started: controller-runtime logs "Starting workers" once per kind it reconciles
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited) throw new Error(`ack rds-controller exited (${proc.exitCode ?? proc.signalCode}):\n${lines().slice(-20).join('\n')}`);
+    if (lines().some((l) => l.includes('Starting workers') && l.includes('DBInstance'))) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`ack rds-controller did not start within 60 s:\n${lines().slice(-20).join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { proc, pid: proc.pid!, log, lines, stop };
+}
