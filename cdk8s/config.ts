@@ -36,6 +36,8 @@ export interface EnvironmentConfig {
     watchNamespaces: string[];
     /** Default AWS region of the operator (AWS_REGION). */
     awsRegion: string;
+    /** This cluster's identity in AWS identifiers and owner tags (BOOKING_CLUSTER_NAME): unique per AWS account, never changed. */
+    clusterName: string;
     /** IRSA role of the operator's ServiceAccount (needed with provisioner sdk). */
     iamRoleArn?: string;
     logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
@@ -60,7 +62,7 @@ const AWS = { region: 'us-east-1', accountId: '123456789012', vpcId: 'vpc-0abc',
 
 export const CONFIG: Config = {
   staging: {
-    operator: { imageTag: '0.1.0', watchNamespaces: [], awsRegion: 'us-east-1', logLevel: 'debug' },
+    operator: { imageTag: '0.1.0', watchNamespaces: [], awsRegion: 'us-east-1', clusterName: 'staging-use1', logLevel: 'debug' },
     argocd: { repoURL: REPO, targetRevision: 'main', path: 'cdk8s/dist/staging' },
     tenants: [
       {
@@ -82,7 +84,7 @@ export const CONFIG: Config = {
     ],
   },
   production: {
-    operator: { imageTag: '0.1.0', watchNamespaces: [], awsRegion: 'us-east-1', iamRoleArn: 'arn:aws:iam::123456789012:role/booking-operator' },
+    operator: { imageTag: '0.1.0', watchNamespaces: [], awsRegion: 'us-east-1', clusterName: 'production-use1', iamRoleArn: 'arn:aws:iam::123456789012:role/booking-operator' },
     argocd: { repoURL: REPO, targetRevision: 'production', path: 'cdk8s/dist/production' },
     tenants: [
       {

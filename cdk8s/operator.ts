@@ -176,6 +176,7 @@ function deployment(env: EnvironmentConfig): Manifest {
                 { name: 'WATCH_NAMESPACES', value: op.watchNamespaces.join(',') },
                 { name: 'LOG_LEVEL', value: op.logLevel ?? 'info' },
                 { name: 'AWS_REGION', value: op.awsRegion },
+                { name: 'BOOKING_CLUSTER_NAME', value: op.clusterName },
                 { name: 'LEADER_ELECT', value: 'true' },
                 { name: 'METRICS_PORT', value: '8080' },
                 { name: 'HEALTH_PORT', value: '8081' },

@@ -138,6 +138,7 @@ describe('00-operator.yaml', () => {
         const helm = helmTemplate([
           '--set', `image.tag=${op.imageTag}`,
           '--set', `aws.region=${op.awsRegion}`,
+          '--set', `clusterName=${op.clusterName}`,
           '--set', `logLevel=${op.logLevel ?? 'info'}`,
           '--set-json', `watchNamespaces=${JSON.stringify(op.watchNamespaces)}`,
           ...(op.iamRoleArn ? ['--set', `serviceAccount.iamRoleArn=${op.iamRoleArn}`] : []),

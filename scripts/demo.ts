@@ -35,7 +35,7 @@ const [vpc, subnets, sg] = [net.vpcId, net.subnetIds, net.securityGroupIds[0]!];
 say(`created the network in moto: ${vpc}, ${subnets.join(', ')}, ${sg}`);
 
 say('starting the operator from source…');
-const op = await startOperator({ ...configFromEnv({}), kubeconfig: rig.kubeconfig, leaderElect: false, metricsPort: 0, healthPort: 0, logLevel: 'warn', awsRegion: region, awsEndpoint: rig.awsEndpoint });
+const op = await startOperator({ ...configFromEnv({}), kubeconfig: rig.kubeconfig, leaderElect: false, metricsPort: 0, healthPort: 0, logLevel: 'warn', awsRegion: region, awsEndpoint: rig.awsEndpoint, clusterName: 'demo' });
 say(`operator running; metrics on http://127.0.0.1:${op.ports.metrics}/metrics`);
 
 const kubectl = (args: string[], input?: string) => kubectlOk(rig, args, input);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CHART_DIR, helm, helmTemplate, type K8sObject } from './helm.ts';
+import { CHART_DIR, helm, helmTemplate, TEST_CLUSTER_NAME, type K8sObject } from './helm.ts';
 
 const CRUD = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 
@@ -51,10 +51,11 @@ const one = (objs: K8sObject[], kind: string, name?: string, namespace?: string)
 const RBAC_KINDS = ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'];
 
 describe('helm lint', () => {
-  it('passes in strict mode with the default values and with every option on', () => {
-    expect(helm(['lint', CHART_DIR, '--strict'])).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+  it('passes in strict mode with the default values (plus the required clusterName) and with every option on', () => {
+    expect(helm(['lint', CHART_DIR, '--strict', '--set', 'clusterName=prod-eu-1'])).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
     const out = helm([
       'lint', CHART_DIR, '--strict',
+      '--set', 'clusterName=prod-eu-1',
       '--set', 'watchNamespaces={a,b}',
       '--set', 'metrics.serviceMonitor.enabled=true,metrics.prometheusRule.enabled=true,metrics.grafanaDashboard.enabled=true',
       '--set', 'serviceAccount.iamRoleArn=arn:aws:iam::123456789012:role/booking-operator',
@@ -158,7 +159,7 @@ describe('Deployment', () => {
   it('passes its configuration through the environment', () => {
     expect(env.POD_NAME).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
     expect(env.POD_NAMESPACE).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
-    expect(env).toMatchObject({ WATCH_NAMESPACES: '', LOG_LEVEL: 'info', AWS_REGION: 'us-east-1', METRICS_PORT: '8080', HEALTH_PORT: '8081' });
+    expect(env).toMatchObject({ WATCH_NAMESPACES: '', LOG_LEVEL: 'info', AWS_REGION: 'us-east-1', BOOKING_CLUSTER_NAME: TEST_CLUSTER_NAME, METRICS_PORT: '8080', HEALTH_PORT: '8081' });
     expect(env).not.toHaveProperty('AWS_ENDPOINT_URL');
     const custom = one(helmTemplate(['--set', 'aws.endpointUrl=http://127.0.0.1:5000,aws.region=eu-west-1,logLevel=debug']), 'Deployment');
     const customEnv = custom.spec.template.spec.containers[0].env as Array<{ name: string; value?: string }>;
@@ -314,7 +315,13 @@ describe('values.schema.json', () => {
     ['serviceAccount.iamRoleArn=not-an-arn', /iamRoleArn/],
     ['watchNamespaces={Bad_NS}', /watchNamespaces/],
     ['metrics.serviceMonitor.enabled=maybe', /enabled/],
+    ['clusterName=Prod_EU', /clusterName/],
   ])('makes helm template fail for --set %s', (value, message) => {
     expect(() => helmTemplate(['--set', value])).toThrow(message);
+  });
+
+  it('requires clusterName: no default, helm template without it fails naming it', () => {
+    expect(() => helm(['template', 'booking-operator', CHART_DIR])).toThrow(/clusterName/);
+    expect(() => helm(['lint', CHART_DIR, '--strict'])).toThrow(/clusterName/);
   });
 });

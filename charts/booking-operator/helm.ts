@@ -42,9 +42,12 @@ export function helm(args: string[]): string {
   }
 }
 
+/** The required clusterName the helpers set (a later `--set clusterName=…` wins). */
+export const TEST_CLUSTER_NAME = 'test-cluster';
+
 /** `helm template` of the chart (release `booking-operator` in namespace `booking-operator`). */
 export function helmTemplate(extraArgs: string[] = [], release = 'booking-operator', namespace = 'booking-operator'): K8sObject[] {
-  const text = helm(['template', release, CHART_DIR, '--namespace', namespace, ...extraArgs]);
+  const text = helm(['template', release, CHART_DIR, '--namespace', namespace, '--set', `clusterName=${TEST_CLUSTER_NAME}`, ...extraArgs]);
   return parseAllDocuments(text)
     .map((doc) => {
       if (doc.errors.length) throw new Error(`helm template produced invalid YAML: ${doc.errors[0]?.message}`);

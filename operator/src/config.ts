@@ -1,5 +1,6 @@
 /** Operator settings from the environment (the chart sets them), with their defaults. */
 import { hostname } from 'node:os';
+import { CLUSTER_NAME_PATTERN } from './render/names.ts';
 
 export interface Config {
   kubeconfig?: string;
@@ -16,6 +17,8 @@ export interface Config {
   shutdownGraceMs: number;
   awsRegion?: string;
   awsEndpoint?: string;
+  /** This cluster's identity in AWS identifiers and owner tags; required for provisioner sdk. */
+  clusterName?: string;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -41,5 +44,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: int('SHUTDOWN_GRACE_SECONDS', 25) * 1000,
     awsRegion: env.AWS_REGION || undefined,
     awsEndpoint: env.AWS_ENDPOINT_URL || undefined,
+    clusterName: clusterName(env.BOOKING_CLUSTER_NAME),
   };
+}
+
+function clusterName(v: string | undefined): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (!CLUSTER_NAME_PATTERN.test(v)) throw new Error(`BOOKING_CLUSTER_NAME must be a DNS label (lower case letters, digits, '-', at most 63), got "${v}"`);
+  return v;
 }

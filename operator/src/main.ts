@@ -16,6 +16,7 @@ import { Reconciler } from './controller/reconciler.ts';
 import { serve } from './controller/server.ts';
 import { dataServicesFor } from './data/index.ts';
 import { KubeClient, type Obj } from './kube/client.ts';
+import { DEFAULT_CLUSTER_NAME } from './render/names.ts';
 
 export interface Operator {
   controller: Controller;
@@ -35,13 +36,17 @@ export async function startOperator(config: Config, log: Logger = pino({ level: 
   const controller = new Controller(client, log, metrics, { namespaces: config.namespaces, concurrency: config.concurrency, resyncMs: config.resyncMs });
   const events = new EventRecorder(client, log, { instance: config.identity });
   const sdk = config.awsRegion ? await loadSdkProvider(config, log) : undefined;
+  // the cluster's identity is part of every AWS identifier: renderers, ack and sdk must agree on it
+  const context = { clusterName: config.clusterName ?? DEFAULT_CLUSTER_NAME };
   const reconciler = new Reconciler({
+    context,
     client,
     store: controller,
     events,
     metrics,
     log,
     dataServices: dataServicesFor({
+      context,
       ackLookup: (apiVersion, kind, ns, name) => controller.get(apiVersion, kind, ns, name) as { spec?: any; status?: any } | undefined,
       ackWriter: {
         objects: (p, component) => controller.owned(p as unknown as Obj).filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'data' && o.metadata.labels?.['app.kubernetes.io/name'] === component),
@@ -117,7 +122,8 @@ export async function startOperator(config: Config, log: Logger = pino({ level: 
 async function loadSdkProvider(config: Config, log: Logger) {
   try {
     const mod = await import('./aws/provider.ts');
-    return mod.createSdkProvider({ region: config.awsRegion!, endpoint: config.awsEndpoint, log });
+    if (!config.clusterName) log.warn('BOOKING_CLUSTER_NAME is not set: platforms with provisioner sdk stay stalled (NoClusterName)');
+    return mod.createSdkProvider({ region: config.awsRegion!, endpoint: config.awsEndpoint, log, clusterName: config.clusterName });
   } catch (err) {
     log.warn({ err: (err as Error).message }, 'AWS SDK provider unavailable');
     return undefined;

@@ -143,7 +143,7 @@ ensure_ack() {
       command -v go >/dev/null || die "Go toolchain (to build the ACK rds-controller $ACK_RDS_VERSION); install Go >= 1.25"
       local src=$ack_rds_dir/src started=$SECONDS
       mkdir -p "$src"
-      log "building ACK rds-controller $ACK_RDS_VERSION from Go modules (first time only; about 10 minutes on 2 cores)"
+      log "building ACK rds-controller $ACK_RDS_VERSION from Go modules (first time only; about 2–4 minutes on 2 cores)"
       cat >"$src/go.mod" <<MOD
 module rig.local/ack
 go 1.25.0

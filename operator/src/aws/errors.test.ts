@@ -66,6 +66,8 @@ describe('classify: no answer at all', () => {
     ['@smithy/node-http-handler - [ERROR] a request has exceeded the configured 30000 ms requestTimeout.', 'ETIMEDOUT', 'no answer from the AWS endpoint within 30s'],
     [`@smithy/node-http-handler - the request socket timed out after 1500 ms of inactivity (configured by client requestHandler).${DESERIALIZATION}`, undefined, 'the AWS endpoint stopped answering mid-response (no data within 1.5s)'],
     ['@smithy/node-http-handler - the request socket did not establish a connection with the server within the configured timeout of 5000 ms.', undefined, 'could not connect to the AWS endpoint within 5s'],
+    // the handler renames an OS-level connect timeout TimeoutError too
+    ['connect ETIMEDOUT 10.0.0.1:443', 'ETIMEDOUT', 'could not connect to the AWS endpoint in time (connect ETIMEDOUT 10.0.0.1:443)'],
   ])('%s', (message, code, named) => {
     // a stalled body carries the 200 of its headers: still a timeout, not an unparseable answer
     expect(classify(sdkError('TimeoutError', message, { code, $metadata: { httpStatusCode: message.includes('inactivity') ? 200 : undefined } }))).toMatchObject({

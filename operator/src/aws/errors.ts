@@ -110,8 +110,8 @@ function transportFailure(err: unknown): { code: string; message: string } | und
   if (e?.code === 'ECONNREFUSED') return { code: e.code, message: `connection refused by the AWS endpoint (${raw})` };
   if (e?.name !== 'TimeoutError') return undefined;
   const ms = Number(/(\d+) ms/.exec(raw)?.[1] ?? NaN);
-  const within = Number.isFinite(ms) ? ` within ${seconds(ms)}` : ' in time';
-  if (/establish a connection/.test(raw)) return { code: e.name, message: `could not connect to the AWS endpoint${within}` };
+  const within = Number.isFinite(ms) ? ` within ${seconds(ms)}` : ` in time (${raw})`;
+  if (/establish a connection|^connect /.test(raw)) return { code: e.name, message: `could not connect to the AWS endpoint${within}` };
   return { code: e.name, message: /inactivity/.test(raw) ? `the AWS endpoint stopped answering mid-response (no data${within})` : `no answer from the AWS endpoint${within}` };
 }
 

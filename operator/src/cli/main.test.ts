@@ -25,6 +25,18 @@ describe('render', () => {
     expect(parseAllDocuments(yaml.stdout).map((d) => d.toJS())).toEqual(JSON.parse(json.stdout).items);
   });
 
+  it('--cluster-name sets the cluster identity in AWS identifiers and tags (default "default"); a bad one is a usage error', () => {
+    const render = (...flags: string[]) => JSON.parse(cli(['render', '-f', 'x', '-o', 'json', ...flags], () => read('production-postgres.yaml')).stdout).items as any[];
+    const db = (items: any[]) => items.find((o) => o.kind === 'DBInstance');
+    const prod = db(render('--cluster-name', 'prod-eu'));
+    expect(prod.spec.tags).toContainEqual({ key: 'booking.io/cluster', value: 'prod-eu' });
+    expect(db(render()).spec.tags).toContainEqual({ key: 'booking.io/cluster', value: 'default' });
+    expect(prod.spec.dbInstanceIdentifier).not.toBe(db(render()).spec.dbInstanceIdentifier);
+    const bad = cli(['render', '-f', 'x', '--cluster-name', 'Prod_EU'], () => read('production-postgres.yaml'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--cluster-name must be a DNS label');
+  });
+
   it('reads stdin with -f - from the real binary', () => {
     const out = execFileSync(process.execPath, [BIN, 'render', '-f', '-', '-o', 'json'], { input: read('sdk.yaml') }).toString();
     expect(JSON.parse(out).items.some((o: any) => o.metadata.name === 'delta-backend')).toBe(true);

@@ -1,6 +1,8 @@
 /**
  * booking-operator CLI.
- *   render   -f FILE|- [-o yaml|json]   every object the operator would create for the platform(s)
+ *   render   -f FILE|- [-o yaml|json] [--cluster-name NAME]
+ *                                        every object the operator would create for the platform(s), as
+ *                                        an operator with that cluster identity (default "default")
  *   validate -f FILE|-                  check platform(s) with the CRD's rules
  *   run                                  run the operator (see operator/src/main.ts)
  * Bad input exits 1 with one line per problem: `<file>: <field path>: <what is wrong>`.
@@ -10,6 +12,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { parsePlatform, type FieldError } from '../api/platform.ts';
 import type { BookingPlatform } from '../api/types.generated.ts';
 import { renderPlatform, type KubeObject } from '../render/index.ts';
+import { CLUSTER_NAME_PATTERN, DEFAULT_CLUSTER_NAME } from '../render/names.ts';
 
 export interface CliResult {
   code: number;
@@ -17,7 +20,7 @@ export interface CliResult {
   stderr: string;
 }
 
-const USAGE = `usage: booking-operator render -f FILE|- [-o yaml|json]
+const USAGE = `usage: booking-operator render -f FILE|- [-o yaml|json] [--cluster-name NAME]
        booking-operator validate -f FILE|-
        booking-operator run`;
 
@@ -28,7 +31,7 @@ export function cli(argv: string[], readInput: (file: string) => string): CliRes
   if ((command !== 'render' && command !== 'validate') || !args.ok) {
     return { code: 2, stdout: '', stderr: `${args.ok ? '' : args.error + '\n'}${USAGE}\n` };
   }
-  const { file, output } = args;
+  const { file, output, clusterName } = args;
   let text: string;
   try {
     text = readInput(file);
@@ -40,7 +43,7 @@ export function cli(argv: string[], readInput: (file: string) => string): CliRes
   if (command === 'validate') {
     return { code: 0, stdout: loaded.platforms.map((p) => `${file}: ${p.metadata.namespace ?? 'default'}/${p.metadata.name} is valid\n`).join(''), stderr: '' };
   }
-  const items: KubeObject[] = loaded.platforms.flatMap((p) => renderPlatform(p));
+  const items: KubeObject[] = loaded.platforms.flatMap((p) => renderPlatform(p, {}, { clusterName }));
   const stdout =
     output === 'json'
       ? JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 2) + '\n'
@@ -74,9 +77,11 @@ function formatError(e: FieldError): string {
   return e.path ? `${e.path}: ${e.message}` : e.message;
 }
 
-function parseFlags(rest: string[]): { ok: true; file: string; output: 'yaml' | 'json' } | { ok: false; error: string } {
+function parseFlags(rest: string[]): { ok: true; file: string; output: 'yaml' | 'json'; clusterName: string } | { ok: false; error: string } {
   let file: string | undefined;
   let output: 'yaml' | 'json' = 'yaml';
+  // AWS identifiers and tags depend on it: pass the operator's BOOKING_CLUSTER_NAME to see its names
+  let clusterName = DEFAULT_CLUSTER_NAME;
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i];
     const value = rest[i + 1];
@@ -86,11 +91,15 @@ function parseFlags(rest: string[]): { ok: true; file: string; output: 'yaml' | 
     } else if ((flag === '-o' || flag === '--output') && (value === 'yaml' || value === 'json')) {
       output = value;
       i++;
+    } else if (flag === '--cluster-name' && value !== undefined) {
+      if (!CLUSTER_NAME_PATTERN.test(value)) return { ok: false, error: `--cluster-name must be a DNS label (lower case letters, digits, '-'), got "${value}"` };
+      clusterName = value;
+      i++;
     } else {
       return { ok: false, error: `unknown or incomplete flag: ${flag}` };
     }
   }
-  return file ? { ok: true, file, output } : { ok: false, error: 'missing -f FILE' };
+  return file ? { ok: true, file, output, clusterName } : { ok: false, error: 'missing -f FILE' };
 }
 
 export async function main(argv: string[]): Promise<number> {

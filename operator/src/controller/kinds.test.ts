@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KindDiscovery, OWNED_KINDS } from './kinds.ts';
 
 describe('KindDiscovery', () => {
-  it('reports optional kinds once they are served, each once, and only looks again after the interval', async () => {
+  it('reports optional kinds once they are served, each once; a check within the interval waits its turn', async () => {
     const served = new Set<string>();
     const lookups: string[] = [];
     const serves = async (apiVersion: string, kind: string) => {
@@ -22,14 +22,18 @@ describe('KindDiscovery', () => {
     expect(d.isUnserved(instance.apiVersion, 'DBInstance')).toBe(false);
     expect(await d.check()).toEqual([]);
 
-    const throttled = new KindDiscovery(serves, OWNED_KINDS, 60_000);
-    await throttled.check();
+    // a check sooner than the interval waits for its turn instead of being dropped
+    const spaced = new KindDiscovery(serves, OWNED_KINDS, 100);
+    await spaced.check();
     lookups.length = 0;
-    expect(await throttled.check()).toEqual([]);
+    const next = spaced.check();
+    await Promise.resolve();
     expect(lookups).toEqual([]);
+    await next;
+    expect(lookups.length).toBe(optional.length - 1);
   });
 
-  it('shares one check between concurrent callers; an error leaves the kinds unserved', async () => {
+  it('reports each kind to one caller only when calls overlap; an error leaves the kinds unserved', async () => {
     let calls = 0;
     let fail = true;
     const d = new KindDiscovery(async () => {
@@ -40,9 +44,11 @@ describe('KindDiscovery', () => {
     await expect(Promise.all([d.check(), d.check()])).rejects.toThrow('apiserver unavailable');
     expect(calls).toBe(1);
     fail = false;
+    calls = 0;
     const [a, b] = await Promise.all([d.check(), d.check()]);
-    expect(a).toBe(b);
+    expect(calls).toBe(a.length); // one lookup per kind: the second call shared the check
     expect(a.length).toBe(OWNED_KINDS.filter((k) => k.optional).length);
+    expect(b).toEqual([]); // started no second set of informers
     expect(d.unserved()).toEqual([]);
   });
 });

@@ -40,7 +40,7 @@ export class KindDiscovery {
   private running?: Promise<WatchedKind[]>;
   private lastCheck = -Infinity;
 
-  /** `minIntervalMs`: a check sooner than this after the last one looks nothing up. */
+  /** `minIntervalMs`: checks are at least this far apart (a call sooner waits for its turn). */
   constructor(serves: (apiVersion: string, kind: string) => Promise<boolean>, kinds: WatchedKind[], minIntervalMs = 5_000) {
     this.serves = serves;
     this.missing = kinds.filter((k) => k.optional);
@@ -57,14 +57,17 @@ export class KindDiscovery {
   }
 
   /**
-   * The unserved kinds the apiserver serves now, each reported once. Concurrent calls share one
-   * check; errors (other than "not served") reject it and leave the kinds unserved.
+   * The unserved kinds the apiserver serves now. Each is reported once: calls while a check is
+   * pending or running share it and get []. Errors (other than "not served") reject the check and
+   * leave the kinds unserved.
    */
   check(): Promise<WatchedKind[]> {
-    if (this.running) return this.running;
-    if (Date.now() - this.lastCheck < this.minIntervalMs || !this.missing.length) return Promise.resolve([]);
-    this.lastCheck = Date.now();
+    if (this.running) return this.running.then(() => []);
+    if (!this.missing.length) return Promise.resolve([]);
+    const wait = this.lastCheck + this.minIntervalMs - Date.now();
     this.running = (async () => {
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait).unref());
+      this.lastCheck = Date.now();
       const found: WatchedKind[] = [];
       for (const k of this.missing) if (await this.serves(k.apiVersion, k.kind)) found.push(k);
       this.missing = this.missing.filter((k) => !found.includes(k));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { find, ofKind } from '../../test/fixtures/objects.ts';
 import { platform, set, withProvisioner, withWhatsapp } from '../../test/fixtures/platform.ts';
 import { renderPlatform } from './index.ts';
+import { DEFAULT_CONTEXT, whatsappVolumeName } from './names.ts';
 
 describe('whatsapp gateway', () => {
   const p = platform('acme', withWhatsapp());
@@ -20,8 +21,8 @@ describe('whatsapp gateway', () => {
     expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'auth-info', mountPath: '/app/auth_info' });
     expect(pod.volumes).toContainEqual({ name: 'auth-info', persistentVolumeClaim: { claimName: 'acme-whatsapp-auth' } });
     const pvc = find(objects, 'PersistentVolumeClaim', 'acme-whatsapp-auth');
-    expect(pvc.spec).toMatchObject({ storageClassName: '', volumeName: 'bkp-acme-acme-whatsapp-auth', accessModes: ['ReadWriteMany'] });
-    const pv = find(objects, 'PersistentVolume', 'bkp-acme-acme-whatsapp-auth');
+    expect(pvc.spec).toMatchObject({ storageClassName: '', volumeName: whatsappVolumeName(platform('acme'), DEFAULT_CONTEXT), accessModes: ['ReadWriteMany'] });
+    const pv = find(objects, 'PersistentVolume', whatsappVolumeName(platform('acme'), DEFAULT_CONTEXT));
     expect(pv.metadata.namespace).toBeUndefined();
     expect(pv.spec.csi).toEqual({ driver: 'efs.csi.aws.com', volumeHandle: 'fs-0123::fsap-0456' });
     expect(pv.spec.persistentVolumeReclaimPolicy).toBe('Retain');

@@ -138,7 +138,7 @@ describe('the provider with a mocked RDS client', () => {
     });
     rds.on(ModifyDBInstanceCommand).rejects(rdsError('InvalidParameterCombination', 400, 'db.t4g.medium is not available for this engine version'));
     const o = await dp().observe(p, PASSWORD);
-    expect(o.database).toMatchObject({ terminal: true, message: `ModifyDBInstance ${awsId('acme', 'db')}: InvalidParameterCombination: "db.t4g.medium is not available for this engine version"` });
+    expect(o.database).toMatchObject({ ready: true, terminal: true, message: `DBInstance ${awsId('acme', 'db')} is usable; ModifyDBInstance ${awsId('acme', 'db')}: InvalidParameterCombination: "db.t4g.medium is not available for this engine version"` });
   });
 
   it('finalize: a throttled delete keeps the finalizer with the reason', async () => {

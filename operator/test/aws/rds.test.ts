@@ -228,7 +228,7 @@ describe('database deletion policies', () => {
     const first = await finalizePass(dp, p);
     expect(first).toEqual({ done: false, message: `database: waiting for DBInstance ${awsId('delsnap', 'db')} to be deleted (final snapshot ${finalSnapshotId(p)})` });
     const { message } = await finalizeAll(dp, p);
-    expect(message).toBe(`database: DBInstance ${awsId('delsnap', 'db')} deleted; DBSubnetGroup ${awsId('delsnap', 'db')} deleted`);
+    expect(message).toBe(`database: DBInstance ${awsId('delsnap', 'db')} deleted (final snapshot ${finalSnapshotId(p)}); DBSubnetGroup ${awsId('delsnap', 'db')} deleted`);
     expect(await instanceIds('bkp-delsnap-')).toEqual([]);
     const snap = await aws.rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: finalSnapshotId(p) }));
     expect(snap.DBSnapshots!.map((s) => s.DBInstanceIdentifier)).toEqual([awsId('delsnap', 'db')]);
@@ -238,7 +238,7 @@ describe('database deletion policies', () => {
   it('Retain: leaves the instance (and its subnet group) alone', async () => {
     const p = sdkPlatform('delret', net, withDatabase({ deletionPolicy: 'Retain' }));
     await converge(provider(moto.endpoint), p);
-    expect(await finalizePass(provider(moto.endpoint), p)).toEqual({ done: true, message: 'database: database retained (deletionPolicy Retain)' });
+    expect(await finalizePass(provider(moto.endpoint), p)).toEqual({ done: true, message: `database: DBInstance ${awsId('delret', 'db')} retained (deletionPolicy Retain): no longer managed` });
     expect(await instanceIds('bkp-delret-')).toEqual([awsId('delret', 'db')]);
   });
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { dbIdentifier } from '../../src/render/ack/rds.ts';
 import { renderPlatform } from '../../src/render/index.ts';
 import { example } from '../fixtures/platform.ts';
 import { makeAllAvailable, terminal } from '../rig/fake-ack.ts';
@@ -163,9 +164,9 @@ describe('following the spec', () => {
   });
 
   it('quotes an ACK Terminal condition in status and reports Stalled', async () => {
-    terminal(rig, ns, 'DBInstance', 'bkp-acme-acme-db', 'InvalidParameterCombination: db.t3.micro does not support Multi-AZ');
+    terminal(rig, ns, 'DBInstance', dbIdentifier(example('production-postgres.yaml')), 'InvalidParameterCombination: db.t3.micro does not support Multi-AZ');
     await waitUntil('Stalled', () => condition(ns, 'acme', 'Stalled')?.status === 'True');
-    expect(condition(ns, 'acme', 'DatabaseReady')).toMatchObject({ status: 'False', reason: 'ACKTerminal', message: 'DBInstance bkp-acme-acme-db: InvalidParameterCombination: db.t3.micro does not support Multi-AZ' });
+    expect(condition(ns, 'acme', 'DatabaseReady')).toMatchObject({ status: 'False', reason: 'ACKTerminal', message: `DBInstance ${dbIdentifier(example('production-postgres.yaml'))}: InvalidParameterCombination: db.t3.micro does not support Multi-AZ` });
     expect(condition(ns, 'acme', 'Ready')).toMatchObject({ status: 'False', reason: 'DatabaseNotReady' });
     expect(get(['bkp', 'acme', '-n', ns]).status.phase).toBe('Failed');
     makeAllAvailable(rig, ns);

@@ -29,7 +29,7 @@ afterAll(async () => {
 
 describe('helm install', () => {
   it('installs the chart; its Deployment becomes available with two replicas', () => {
-    helm(['install', 'booking-operator', join(REPO, 'charts/booking-operator'), '-n', RELEASE_NS, '--create-namespace', '--wait', '--timeout', '120s', '--set', 'aws.region=us-east-1']);
+    helm(['install', 'booking-operator', join(REPO, 'charts/booking-operator'), '-n', RELEASE_NS, '--create-namespace', '--wait', '--timeout', '120s', '--set', 'aws.region=us-east-1', '--set', 'clusterName=rig']);
     const d = JSON.parse(kubectlOk(rig, ['get', 'deployment', '-n', RELEASE_NS, '-l', 'app.kubernetes.io/name=booking-operator', '-o', 'json'])).items[0];
     expect(d.spec.replicas).toBe(2);
     expect(d.status.availableReplicas).toBe(2);

@@ -23,7 +23,7 @@ beforeAll(async () => {
   kubectlOk(own, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
 });
 afterAll(async () => {
-  await op?.stop();
+  await op?.stop('SIGKILL'); // already stopped unless the test failed
   await own?.stop();
 });
 
@@ -52,5 +52,8 @@ describe('ACK installed after the operator started', () => {
     console.log(`[late-kinds] Ready ${Date.now() - installedAt} ms after the ACK CRDs were applied`);
     expect(op.proc.exitCode).toBeNull(); // the same process, never restarted
     expect(platformStatus().conditions.find((c: any) => c.type === 'DatabaseReady')?.status).toBe('True');
+    // and it still shuts down cleanly: every informer started late is stopped too
+    const exited = await Promise.race([op.stop('SIGTERM'), new Promise((r) => setTimeout(() => r('still running after 60 s'), 60_000))]);
+    expect(exited).toBe(0);
   });
 });

@@ -10,6 +10,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { BookingPlatform } from '../../src/api/types.generated.ts';
+import { finalSnapshotId } from '../../src/render/ack/rds.ts';
+import { awsName, DEFAULT_CONTEXT } from '../../src/render/names.ts';
 import { motoClients, network as motoNetwork, REGION } from '../aws/moto.ts';
 import { kubectl, kubectlOk } from '../rig/kubectl.ts';
 import { startOperatorProcess, type OperatorProcess } from '../rig/operator-process.ts';
@@ -22,12 +25,17 @@ const rds = aws.rds;
 let op: OperatorProcess;
 let network: { subnets: string[]; sg: string };
 
+const CLUSTER = 'sdk-test';
+const shop = { metadata: { name: 'shop', namespace: 'sdk-shop' } } as BookingPlatform;
+const DB_ID = awsName(shop, { clusterName: CLUSTER }, 'db');
+const PV_NAME = awsName(shop, DEFAULT_CONTEXT, 'whatsapp-auth');
+
 beforeAll(async () => {
   const net = await motoNetwork(aws, '10.40.0.0/16');
   network = { subnets: net.subnetIds, sg: net.securityGroupIds[0]! };
   op = await startOperatorProcess(rig.kubeconfig, {
     identity: 'sdk-test',
-    env: { LEASE_NAME: 'sdk-test', AWS_REGION: region, AWS_ENDPOINT_URL: rig.awsEndpoint!, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+    env: { LEASE_NAME: 'sdk-test', BOOKING_CLUSTER_NAME: CLUSTER, AWS_REGION: region, AWS_ENDPOINT_URL: rig.awsEndpoint!, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
     logDir: mkdtempSync(join(tmpdir(), 'sdk-test-')),
   });
 });
@@ -58,7 +66,7 @@ describe('provisioner sdk', () => {
     };
     kubectlOk(rig, ['apply', '--server-side', '-f', '-'], JSON.stringify(platform));
     await waitUntil('Ready', () => cond('Ready')?.status === 'True', 90_000);
-    const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'bkp-sdk-shop-shop-db' }))).DBInstances![0]!;
+    const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: DB_ID }))).DBInstances![0]!;
     const secret = get(['secret', 'shop-connection', '-n', 'sdk-shop']).data;
     const decode = (k: string) => Buffer.from(secret[k], 'base64').toString();
     expect(decode('DB_HOST')).toBe(db.Endpoint!.Address);
@@ -71,25 +79,25 @@ describe('provisioner sdk', () => {
     expect(JSON.stringify(get(['bkp', 'shop', '-n', 'sdk-shop']).status)).not.toContain(password);
     expect(kubectlOk(rig, ['get', 'events', '-n', 'sdk-shop', '-o', 'json'])).not.toContain(password);
     expect(readFileSync(op.log, 'utf8')).not.toContain(password);
-    expect(get(['pv', 'bkp-sdk-shop-shop-whatsapp-auth']).spec.csi.volumeHandle).toMatch(/^fs-[0-9a-f]+::fsap-[0-9a-f]+$/);
+    expect(get(['pv', PV_NAME]).spec.csi.volumeHandle).toMatch(/^fs-[0-9a-f]+::fsap-[0-9a-f]+$/);
   });
 
   it('turns a spec change into a modify call', async () => {
     kubectlOk(rig, ['patch', 'bkp', 'shop', '-n', 'sdk-shop', '--type=merge', '-p', JSON.stringify({ spec: { database: { instanceClass: 'db.t4g.medium' } } })]);
-    await waitUntil('instance class modified in AWS', async () => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'bkp-sdk-shop-shop-db' }))).DBInstances![0]!.DBInstanceClass === 'db.t4g.medium', 60_000, 500);
+    await waitUntil('instance class modified in AWS', async () => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: DB_ID }))).DBInstances![0]!.DBInstanceClass === 'db.t4g.medium', 60_000, 500);
   });
 
   it('carries out the deletion policies before letting the platform go', async () => {
     kubectlOk(rig, ['delete', 'bkp', 'shop', '-n', 'sdk-shop', '--wait=false']);
     await waitUntil('platform gone', () => kubectl(rig, ['get', 'bkp', 'shop', '-n', 'sdk-shop']).code !== 0, 120_000, 500);
-    const snapshots = (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'bkp-sdk-shop-shop-db-final' }))).DBSnapshots ?? [];
+    const snapshots = (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: finalSnapshotId(shop) }))).DBSnapshots ?? [];
     expect(snapshots).toHaveLength(1);
     const instances = (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];
-    expect(instances.map((i) => i.DBInstanceIdentifier)).not.toContain('bkp-sdk-shop-shop-db');
+    expect(instances.map((i) => i.DBInstanceIdentifier)).not.toContain(DB_ID);
     // Retain: the file system (the WhatsApp session) outlives the platform
     const fs = (await aws.efs.send(new DescribeFileSystemsCommand({}))).FileSystems ?? [];
     expect(fs.some((f) => f.Tags?.some((t) => t.Key === 'booking.io/platform' && t.Value === 'sdk-shop/shop'))).toBe(true);
     // the cluster-scoped volume goes too, once its claim is garbage-collected (pv-protection)
-    await waitUntil('PersistentVolume gone', () => kubectl(rig, ['get', 'pv', 'bkp-sdk-shop-shop-whatsapp-auth']).code !== 0, 60_000, 500);
+    await waitUntil('PersistentVolume gone', () => kubectl(rig, ['get', 'pv', PV_NAME]).code !== 0, 60_000, 500);
   });
 });
