@@ -164,7 +164,7 @@ GO
       cp "$mdir/go.sum" "$src/go.sum" && chmod 644 "$src/go.sum"
       (cd "$src" && go mod tidy -e >/dev/null 2>&1 || true)
       local tmp=$ack_rds_dir/controller.tmp.$$
-      (cd "$src" && go build -trimpath -ldflags "-s -w" -o "$tmp" github.com/aws-controllers-k8s/rds-controller/cmd/controller) \
+      (cd "$src" && go build -trimpath -ldflags "-s -w -X github.com/aws-controllers-k8s/rds-controller/pkg/version.GitVersion=$ACK_RDS_VERSION" -o "$tmp" github.com/aws-controllers-k8s/rds-controller/cmd/controller) \
         || { rm -f "$tmp"; die "ACK rds-controller $ACK_RDS_VERSION: go build failed (see above)"; }
       mv "$tmp" "$ack_rds_dir/controller"
       log "built ACK rds-controller in $((SECONDS - started)) s"

@@ -327,6 +327,21 @@ describe('errors are visible', () => {
   });
 });
 
+describe('prune never deletes an ACK object that holds data', () => {
+  it('a DBInstance no longer rendered (an identifier from an earlier version) is left alone, with a Warning', async () => {
+    const p = cluster.put(rawPlatform(NS, withDatabase()));
+    const ack = dataServicesFor({ ackLookup: (av, k, ns, n) => cluster.get(av, k, ns, n) as { spec?: any; status?: any } | undefined, readSecret: async () => undefined, ackWriter: cluster.ackWriter() });
+    const owner = [{ apiVersion: API_VERSION, kind: KIND, name: NS, uid: p.metadata.uid, controller: true }];
+    const labels = { 'app.kubernetes.io/component': 'data', 'app.kubernetes.io/name': 'database' };
+    cluster.put({ apiVersion: 'rds.services.k8s.aws/v1alpha1', kind: 'DBInstance', metadata: { name: 'bkp-shop-shop-db', namespace: NS, labels, ownerReferences: owner }, spec: {} });
+    cluster.put({ apiVersion: 'rds.services.k8s.aws/v1alpha1', kind: 'DBInstance', metadata: { name: 'bkp-shop-shop-db-1', namespace: NS, labels, ownerReferences: owner }, spec: { dbClusterIdentifier: 'x' } });
+    await reconciler(ack).reconcile(key);
+    expect(cluster.find('DBInstance', NS, 'bkp-shop-shop-db')).toBeDefined();
+    expect(cluster.find('DBInstance', NS, 'bkp-shop-shop-db-1')).toBeUndefined();
+    expect(events.some((e) => e.reason === 'NotPruned' && e.message.includes('bkp-shop-shop-db '))).toBe(true);
+  });
+});
+
 describe('ack: deletion with the production defaults', () => {
   it('lifts deletion protection, waits for ACK to apply it, then deletes with a unique final snapshot', async () => {
     cluster.put(rawPlatform(NS, set('environment', 'production'), withDatabase()));

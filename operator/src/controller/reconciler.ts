@@ -198,6 +198,11 @@ export class Reconciler {
     if (!error) {
       for (const o of this.d.store.owned(raw)) {
         if (keep.has(objectKey(o)) || removalOwns(o, removal.removing) || isMasterSecret(o, ledger)) continue;
+        if (holdsData(o)) {
+          // e.g. an identifier from an earlier version: deleting it would hand a database to ACK's delete
+          this.d.events.warning(raw, 'NotPruned', `${o.kind} ${o.metadata.name} is no longer rendered but holds data: it is left alone (delete it yourself, with the deletion-policy annotation you want, once its data is safe)`);
+          continue;
+        }
         await this.d.client.delete({ apiVersion: o.apiVersion!, kind: o.kind!, name: o.metadata.name, namespace: o.metadata.namespace }, { uid: o.metadata.uid });
         this.d.metrics.pruned.inc({ kind: o.kind });
         this.d.events.normal(raw, 'Pruned', `deleted ${o.kind} ${o.metadata.name}: no longer in the spec`);
@@ -534,6 +539,13 @@ const DATA_COMPONENT: Record<ServiceName, string> = { database: 'database', cach
 function removalOwns(o: Obj, removing: ServiceName[]): boolean {
   const l = o.metadata.labels ?? {};
   return l['app.kubernetes.io/component'] === 'data' && removing.some((s) => l['app.kubernetes.io/name'] === DATA_COMPONENT[s]);
+}
+
+/** ACK objects whose deletion would delete data: never pruned, only removed through a deletion policy. */
+function holdsData(o: Obj): boolean {
+  if (o.metadata.labels?.['app.kubernetes.io/component'] !== 'data') return false;
+  if (o.kind === 'DBInstance') return !(o.spec as { dbClusterIdentifier?: string } | undefined)?.dbClusterIdentifier;
+  return ['DBCluster', 'ReplicationGroup', 'FileSystem', 'Bucket'].includes(o.kind ?? '');
 }
 
 /** The master password Secret stays while the database is in the ledger (a lapse of usability is no reason to drop it). */

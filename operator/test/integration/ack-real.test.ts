@@ -94,6 +94,42 @@ async function inAws(engine: Engine, id: string): Promise<{ endpoint?: string; d
   }
 }
 
+/**
+ * Every setting the operator put in the ACK object's spec, as AWS (moto) reports it: proof that
+ * the real controller carried each field to AWS rather than dropping it.
+ */
+async function specAsInAws(engine: Engine, spec: any): Promise<{ want: Record<string, unknown>; got: Record<string, unknown> }> {
+  const pick = (src: any, map: Record<string, string>) => Object.fromEntries(Object.entries(map).filter(([k]) => spec[k] !== undefined).map(([k, a]) => [k, a.split('.').reduce((o, key) => o?.[key], src)]));
+  const want = (map: Record<string, string>) => Object.fromEntries(Object.keys(map).filter((k) => spec[k] !== undefined).map((k) => [k, spec[k]]));
+  const tags = (list: Array<{ Key?: string; Value?: string }> | undefined) => Object.fromEntries((list ?? []).map((t) => [t.Key, t.Value]));
+  const common = { engine: 'Engine', storageEncrypted: 'StorageEncrypted', backupRetentionPeriod: 'BackupRetentionPeriod', deletionProtection: 'DeletionProtection', copyTagsToSnapshot: 'CopyTagsToSnapshot', masterUsername: 'MasterUsername' };
+  if (engine === 'aurora') {
+    const c = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: spec.dbClusterIdentifier }))).DBClusters![0]!;
+    const map = { ...common, databaseName: 'DatabaseName', dbSubnetGroupName: 'DBSubnetGroup', engineVersion: 'EngineVersion' };
+    return {
+      want: { ...want(map), scaling: spec.serverlessV2ScalingConfiguration, tags: tags(spec.tags?.map((t: any) => ({ Key: t.key, Value: t.value }))) },
+      got: { ...pick(c, map), scaling: c.ServerlessV2ScalingConfiguration && { minCapacity: c.ServerlessV2ScalingConfiguration.MinCapacity, maxCapacity: c.ServerlessV2ScalingConfiguration.MaxCapacity }, tags: Object.fromEntries(Object.entries(tags(c.TagList)).filter(([k]) => spec.tags?.some((t: any) => t.key === k))) },
+    };
+  }
+  const i = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: spec.dbInstanceIdentifier }))).DBInstances![0]!;
+  const map = {
+    ...common,
+    dbInstanceClass: 'DBInstanceClass',
+    allocatedStorage: 'AllocatedStorage',
+    maxAllocatedStorage: 'MaxAllocatedStorage',
+    storageType: 'StorageType',
+    multiAZ: 'MultiAZ',
+    publiclyAccessible: 'PubliclyAccessible',
+    autoMinorVersionUpgrade: 'AutoMinorVersionUpgrade',
+    dbName: 'DBName',
+    dbSubnetGroupName: 'DBSubnetGroup.DBSubnetGroupName',
+  };
+  return {
+    want: { ...want(map), engineVersion: String(spec.engineVersion).split('.')[0], securityGroups: spec.vpcSecurityGroupIDs, tags: tags(spec.tags?.map((t: any) => ({ Key: t.key, Value: t.value }))) },
+    got: { ...pick(i, map), engineVersion: i.EngineVersion?.split('.')[0], securityGroups: i.VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId), tags: Object.fromEntries(Object.entries(tags(i.TagList)).filter(([k]) => spec.tags?.some((t: any) => t.key === k))) },
+  };
+}
+
 /** Manual (final) snapshots of the database in moto. */
 async function finalSnapshots(engine: Engine, id: string): Promise<string[]> {
   if (engine === 'aurora') {
@@ -142,6 +178,9 @@ describe.each(ENGINES)('%s through the real rds-controller', (engine) => {
     // ACK's own view agrees
     const synced = db.object.status?.conditions?.find((c: any) => c.type === 'ACK.ResourceSynced');
     expect(synced?.status).toBe('True');
+    // everything the operator asked for arrived in AWS
+    const { want, got } = await specAsInAws(engine, db.object.spec);
+    expect(got).toEqual(want);
     if (engine === 'aurora') {
       const members = get(['dbinstances.rds.services.k8s.aws', '-n', ns, '-l', `platform.booking.io/name=${name}`]).items;
       expect(members.map((m: any) => m.spec.dbInstanceClass)).toEqual(['db.serverless']);

@@ -1,15 +1,16 @@
 /**
  * `provisioner: ack` through deletion, with the test playing the ACK controllers (status, and the
- * finalizer ACK puts on what it manages): deleting the platform hands each ACK object to ACK with
- * the deletion policy the spec asked for, in the annotations ACK reads.
+ * finalizer ACK puts on what it manages): deleting the platform, the operator annotates each ACK
+ * object for its recorded deletion policy, deletes it, and keeps the platform (and its status)
+ * until ACK has let go; the database credential outlives it unless the policy is Delete.
+ * (The real rds-controller is in ack-real.test.ts.)
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BookingPlatform } from '../../src/api/types.generated.ts';
-import { finalSnapshotId } from '../../src/render/ack/rds.ts';
-import { awsName, DEFAULT_CONTEXT } from '../../src/render/names.ts';
+import { DEFAULT_CONTEXT, whatsappVolumeName } from '../../src/render/names.ts';
 import { rawPlatform, set, withDatabase, withUploads, withWhatsapp } from '../fixtures/platform.ts';
 import { makeAllAvailable } from '../rig/fake-ack.ts';
 import { kubectl, kubectlOk } from '../rig/kubectl.ts';
@@ -27,16 +28,15 @@ afterAll(async () => {
 
 const get = (args: string[]) => JSON.parse(kubectlOk(rig, ['get', ...args, '-o', 'json']));
 
+const SNAPSHOT_ID = /^bkp-.*-db-final-\d{8}t\d{6}$/;
+
 describe.each([
-  ['Snapshot', { 'services.k8s.aws/deletion-policy': 'delete', 'rds.services.k8s.aws/skip-final-snapshot': 'false', 'rds.services.k8s.aws/final-db-snapshot-identifier': 'FINAL' }],
-  ['Retain', { 'services.k8s.aws/deletion-policy': 'retain', 'rds.services.k8s.aws/skip-final-snapshot': 'false' }],
-  ['Delete', { 'services.k8s.aws/deletion-policy': 'delete', 'rds.services.k8s.aws/skip-final-snapshot': 'true' }],
-])('deletionPolicy %s', (policy, annotations) => {
+  ['Snapshot', { 'services.k8s.aws/deletion-policy': 'delete', 'rds.services.k8s.aws/skip-final-snapshot': 'false', 'rds.services.k8s.aws/final-db-snapshot-identifier': expect.stringMatching(SNAPSHOT_ID) }, 'kept'],
+  ['Retain', { 'services.k8s.aws/deletion-policy': 'retain' }, 'kept'],
+  ['Delete', { 'services.k8s.aws/deletion-policy': 'delete', 'rds.services.k8s.aws/skip-final-snapshot': 'true' }, 'deleted'],
+] as const)('deletionPolicy %s', (policy, annotations, credential) => {
   const ns = `ack-${policy.toLowerCase()}`;
-  // the names the operator renders (it has no BOOKING_CLUSTER_NAME here: the default cluster)
-  const ref = { metadata: { name: 'ackdb', namespace: ns } } as BookingPlatform;
-  const ack = (suffix: string) => awsName(ref, DEFAULT_CONTEXT, suffix);
-  it('hands the DBInstance to ACK with the right deletion annotations; the uploads bucket is retained', async () => {
+  it('the platform stays until ACK has let go of the DBInstance it deleted with the right annotations; the bucket is retained', async () => {
     kubectl(rig, ['create', 'namespace', ns]);
     const p = { ...rawPlatform('ackdb', withDatabase({ deletionPolicy: policy }), withWhatsapp(), withUploads(), set('environment', 'staging')), metadata: { name: 'ackdb', namespace: ns } };
     kubectlOk(rig, ['apply', '--server-side', '-f', '-'], JSON.stringify(p));
@@ -44,26 +44,40 @@ describe.each([
       makeAllAvailable(rig, ns);
       return get(['bkp', 'ackdb', '-n', ns]).status?.conditions?.find((c: any) => c.type === 'Ready')?.status === 'True';
     }, 60_000, 500);
+    const one = (plural: string) => get([plural, '-n', ns, '-l', 'platform.booking.io/name=ackdb']).items[0];
+    const dbName = one('dbinstances.rds.services.k8s.aws').metadata.name as string;
+    const bucketName = one('buckets.s3.services.k8s.aws').metadata.name as string;
     // what the ACK controllers do: a finalizer on every resource they manage
-    for (const [plural, name] of [['dbinstances.rds.services.k8s.aws', ack('db')], ['buckets.s3.services.k8s.aws', ack('uploads')]] as const) {
+    for (const [plural, name] of [['dbinstances.rds.services.k8s.aws', dbName], ['buckets.s3.services.k8s.aws', bucketName]] as const) {
       kubectlOk(rig, ['patch', plural, name, '-n', ns, '--type=merge', '-p', JSON.stringify({ metadata: { finalizers: ['finalizers.services.k8s.aws/test'] } })]);
     }
     kubectlOk(rig, ['delete', 'bkp', 'ackdb', '-n', ns, '--wait=false']);
-    await waitUntil('platform gone', () => kubectl(rig, ['get', 'bkp', 'ackdb', '-n', ns]).code !== 0, 60_000);
-    // garbage collection hands the ACK objects to ACK for deletion
+    // the operator itself hands each ACK object to ACK, annotated for its policy
     const db = await waitUntil('DBInstance being deleted', () => {
-      const o = get(['dbinstances.rds.services.k8s.aws', ack('db'), '-n', ns]);
+      const o = get(['dbinstances.rds.services.k8s.aws', dbName, '-n', ns]);
       return o.metadata.deletionTimestamp ? o : undefined;
     }, 60_000);
-    const expected = Object.fromEntries(Object.entries(annotations).map(([k, v]) => [k, v === 'FINAL' ? finalSnapshotId(ref) : v]));
-    expect(db.metadata.annotations).toMatchObject(expected);
-    const bucket = get(['buckets.s3.services.k8s.aws', ack('uploads'), '-n', ns]);
+    expect(db.metadata.annotations).toMatchObject(annotations);
+    const bucket = await waitUntil('Bucket being deleted', () => {
+      const o = get(['buckets.s3.services.k8s.aws', bucketName, '-n', ns]);
+      return o.metadata.deletionTimestamp ? o : undefined;
+    }, 60_000);
     expect(bucket.metadata.annotations['services.k8s.aws/deletion-policy']).toBe('retain');
+    // while ACK works, the platform stays and says what it waits for
+    const waiting = get(['bkp', 'ackdb', '-n', ns]);
+    expect(waiting.status.phase).toBe('Deleting');
+    expect(waiting.status.conditions.find((c: any) => c.type === 'Ready').message).toContain(`waiting for ACK to`);
     // ACK finishes
-    for (const [plural, name] of [['dbinstances.rds.services.k8s.aws', ack('db')], ['buckets.s3.services.k8s.aws', ack('uploads')]] as const) {
+    for (const [plural, name] of [['dbinstances.rds.services.k8s.aws', dbName], ['buckets.s3.services.k8s.aws', bucketName]] as const) {
       kubectlOk(rig, ['patch', plural, name, '-n', ns, '--type=merge', '-p', JSON.stringify({ metadata: { finalizers: null } })]);
     }
+    await waitUntil('platform gone', () => kubectl(rig, ['get', 'bkp', 'ackdb', '-n', ns]).code !== 0, 60_000);
+    // the credential of what stays in AWS outlives the platform; with Delete it goes
+    const secret = kubectl(rig, ['get', 'secret', 'ackdb-db-master', '-n', ns, '-o', 'json']);
+    if (credential === 'kept') expect(JSON.parse(secret.stdout).metadata.ownerReferences ?? []).toEqual([]);
+    else await waitUntil('master Secret deleted', () => kubectl(rig, ['get', 'secret', 'ackdb-db-master', '-n', ns]).code !== 0, 30_000, 500);
     // the cluster-scoped volume the operator's finalizer took care of
-    await waitUntil('PersistentVolume gone', () => kubectl(rig, ['get', 'pv', ack('whatsapp-auth')]).code !== 0, 60_000, 500);
+    const pv = whatsappVolumeName({ metadata: { name: 'ackdb', namespace: ns } } as BookingPlatform, DEFAULT_CONTEXT);
+    await waitUntil('PersistentVolume gone', () => kubectl(rig, ['get', 'pv', pv]).code !== 0, 60_000, 500);
   });
 });

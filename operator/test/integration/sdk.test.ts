@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BookingPlatform } from '../../src/api/types.generated.ts';
 import { finalSnapshotId } from '../../src/render/ack/rds.ts';
-import { awsName, DEFAULT_CONTEXT } from '../../src/render/names.ts';
+import { awsName } from '../../src/render/names.ts';
 import { motoClients, network as motoNetwork, REGION } from '../aws/moto.ts';
 import { kubectl, kubectlOk } from '../rig/kubectl.ts';
 import { startOperatorProcess, type OperatorProcess } from '../rig/operator-process.ts';
@@ -28,7 +28,7 @@ let network: { subnets: string[]; sg: string };
 const CLUSTER = 'sdk-test';
 const shop = { metadata: { name: 'shop', namespace: 'sdk-shop' } } as BookingPlatform;
 const DB_ID = awsName(shop, { clusterName: CLUSTER }, 'db');
-const PV_NAME = awsName(shop, DEFAULT_CONTEXT, 'whatsapp-auth');
+const PV_NAME = awsName(shop, { clusterName: CLUSTER }, 'whatsapp-auth');
 
 beforeAll(async () => {
   const net = await motoNetwork(aws, '10.40.0.0/16');
