@@ -161,7 +161,7 @@ async function deleteAndWaitGone(ns: string, name: string, engine: Engine, id: s
     await waitUntil(`${ns}/${name} gone`, () => platformOf(ns, name) === undefined, timeoutMs, 250);
   } catch (err) {
     const p = platformOf(ns, name);
-    throw new Error(`${(err as Error).message}\nplatform status: ${JSON.stringify(p?.status?.conditions?.map((c: any) => `${c.type}=${c.status} ${c.reason}: ${c.message}`))}\nin AWS: ${JSON.stringify(await inAws(engine, id))}`);
+    throw new Error(`${(err as Error).message}\nplatform status: ${JSON.stringify(p?.status?.conditions?.map((c: any) => `${c.type}=${c.status} ${c.reason}: ${c.message}`))}\nin AWS: ${JSON.stringify(await inAws(engine, id))}`, { cause: err });
   }
   return { dbWhenGone: await inAws(engine, id), snapshots: await finalSnapshots(engine, id) };
 }
@@ -180,6 +180,7 @@ describe.each(ENGINES)('%s through the real rds-controller', (engine) => {
     expect(synced?.status).toBe('True');
     // everything the operator asked for arrived in AWS
     const { want, got } = await specAsInAws(engine, db.object.spec);
+    expect(Object.keys(want).length).toBeGreaterThanOrEqual(engine === 'aurora' ? 10 : 16);
     expect(got).toEqual(want);
     if (engine === 'aurora') {
       const members = get(['dbinstances.rds.services.k8s.aws', '-n', ns, '-l', `platform.booking.io/name=${name}`]).items;

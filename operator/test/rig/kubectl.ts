@@ -13,7 +13,7 @@ export interface KubectlResult {
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Where scripts/rig/ensure-binaries.sh keeps things (`paths` builds nothing; `all` provides them). */
-function rigPaths(): Record<string, string> {
+export function rigPaths(): Record<string, string> {
   const r = spawnSync('bash', [join(REPO, 'scripts/rig/ensure-binaries.sh'), 'paths'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`ensure-binaries.sh paths failed: ${r.stderr}`);
   return Object.fromEntries([...r.stdout.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
