@@ -13,7 +13,7 @@ import type { BookingPlatform } from '../../src/api/types.generated.ts';
 import { dbIdentifier } from '../../src/render/ack/rds.ts';
 import { motoClients, network as motoNetwork, REGION } from '../aws/moto.ts';
 import { kubectl, kubectlOk } from '../rig/kubectl.ts';
-import { startOperatorProcess, type OperatorProcess } from '../rig/operator-process.ts';
+import { sdkOperatorEnv, startOperatorProcess, type OperatorProcess } from '../rig/operator-process.ts';
 import { waitUntil } from '../rig/wait.ts';
 
 const rig = inject('rig');
@@ -25,11 +25,7 @@ let net: { subnets: string[]; sg: string };
 beforeAll(async () => {
   const n = await motoNetwork(aws, '10.41.0.0/16');
   net = { subnets: n.subnetIds, sg: n.securityGroupIds[0]! };
-  op = await startOperatorProcess(rig.kubeconfig, {
-    identity: 'data-safety',
-    env: { LEASE_NAME: 'data-safety', BOOKING_CLUSTER_NAME: CLUSTER, AWS_REGION: REGION, AWS_ENDPOINT_URL: rig.awsEndpoint!, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
-    logDir: mkdtempSync(join(tmpdir(), 'data-safety-')),
-  });
+  op = await startOperatorProcess(rig.kubeconfig, { identity: 'data-safety', env: sdkOperatorEnv('data-safety', CLUSTER, rig.awsEndpoint!, REGION), logDir: mkdtempSync(join(tmpdir(), 'data-safety-')) });
 });
 afterAll(async () => {
   await op?.stop();

@@ -15,7 +15,7 @@ import { finalSnapshotId } from '../../src/render/ack/rds.ts';
 import { awsName } from '../../src/render/names.ts';
 import { motoClients, network as motoNetwork, REGION } from '../aws/moto.ts';
 import { kubectl, kubectlOk } from '../rig/kubectl.ts';
-import { startOperatorProcess, type OperatorProcess } from '../rig/operator-process.ts';
+import { sdkOperatorEnv, startOperatorProcess, type OperatorProcess } from '../rig/operator-process.ts';
 import { waitUntil } from '../rig/wait.ts';
 
 const rig = inject('rig');
@@ -33,11 +33,7 @@ const PV_NAME = awsName(shop, { clusterName: CLUSTER }, 'whatsapp-auth');
 beforeAll(async () => {
   const net = await motoNetwork(aws, '10.40.0.0/16');
   network = { subnets: net.subnetIds, sg: net.securityGroupIds[0]! };
-  op = await startOperatorProcess(rig.kubeconfig, {
-    identity: 'sdk-test',
-    env: { LEASE_NAME: 'sdk-test', BOOKING_CLUSTER_NAME: CLUSTER, AWS_REGION: region, AWS_ENDPOINT_URL: rig.awsEndpoint!, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
-    logDir: mkdtempSync(join(tmpdir(), 'sdk-test-')),
-  });
+  op = await startOperatorProcess(rig.kubeconfig, { identity: 'sdk-test', env: sdkOperatorEnv('sdk-test', CLUSTER, rig.awsEndpoint!, region), logDir: mkdtempSync(join(tmpdir(), 'sdk-test-')) });
 });
 afterAll(async () => {
   await op?.stop();
@@ -90,7 +86,9 @@ describe('provisioner sdk', () => {
   it('carries out the deletion policies before letting the platform go', async () => {
     kubectlOk(rig, ['delete', 'bkp', 'shop', '-n', 'sdk-shop', '--wait=false']);
     await waitUntil('platform gone', () => kubectl(rig, ['get', 'bkp', 'shop', '-n', 'sdk-shop']).code !== 0, 120_000, 500);
-    const snapshots = (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: finalSnapshotId(shop) }))).DBSnapshots ?? [];
+    // the final snapshot is named per deletion: `<db id>-final-<UTC time the deletion began>`
+    const snapshots = ((await rds.send(new DescribeDBSnapshotsCommand({}))).DBSnapshots ?? []).filter((s) => s.DBInstanceIdentifier === DB_ID);
+    expect(snapshots.map((s) => s.DBSnapshotIdentifier)).toEqual([expect.stringMatching(new RegExp(`^${finalSnapshotId(shop, { clusterName: CLUSTER })}-\\d{8}t\\d{6}$`))]);
     expect(snapshots).toHaveLength(1);
     const instances = (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];
     expect(instances.map((i) => i.DBInstanceIdentifier)).not.toContain(DB_ID);

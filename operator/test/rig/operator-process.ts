@@ -66,3 +66,8 @@ export async function startOperatorProcess(kubeconfig: string, opts: { identity?
     },
   };
 }
+
+/** The environment of an operator that provisions through the AWS SDK against an emulator (moto). */
+export function sdkOperatorEnv(identity: string, clusterName: string, awsEndpoint: string, region = 'us-east-1'): Record<string, string> {
+  return { LEASE_NAME: identity, BOOKING_CLUSTER_NAME: clusterName, AWS_REGION: region, AWS_ENDPOINT_URL: awsEndpoint, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+}
