@@ -133,6 +133,12 @@ export function tenantPlatform(tenant: Tenant): { apiVersion: typeof API_VERSION
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Namespaces the synthesized files create or use for the operator itself. */
 export const OPERATOR_NAMESPACE = 'booking-operator';
+/**
+ * Namespaces no tenant may use, as Argo CD globs: the AppProject denies them and permits every
+ * other namespace (see argocd/apps.ts for why tenants are not listed one by one).
+ */
+export const SYSTEM_NAMESPACES = ['default', 'argocd', 'kube-*'] as const;
+const isSystemNamespace = (ns: string) => SYSTEM_NAMESPACES.some((p) => (p.endsWith('*') ? ns.startsWith(p.slice(0, -1)) : ns === p));
 
 /**
  * Checks the whole configuration and returns each environment's tenants as defaulted, validated
@@ -155,7 +161,7 @@ export function loadConfig(config: Config): Record<EnvironmentName, BookingPlatf
     for (const [i, tenant] of c.tenants.entries()) {
       const label = `tenants[${i}] (${tenant.namespace}/${tenant.name})`;
       if (!DNS_LABEL.test(tenant.namespace) || tenant.namespace.length > 63) problems.push(where(`${label}: namespace must be a DNS label`));
-      if (tenant.namespace === OPERATOR_NAMESPACE || tenant.namespace.startsWith('kube-') || tenant.namespace === 'default' || tenant.namespace === 'argocd') {
+      if (tenant.namespace === OPERATOR_NAMESPACE || isSystemNamespace(tenant.namespace)) {
         problems.push(where(`${label}: namespace ${tenant.namespace} is reserved`));
       }
       if (seen.has(tenant.namespace)) problems.push(where(`${label}: one tenant per namespace (${tenant.namespace} is taken)`));

@@ -35,27 +35,29 @@ export const LABELS = {
   'app.kubernetes.io/managed-by': 'cdk8s',
 };
 
-const CRUD = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+/** The verbs on a kind the operator owns: informers list and watch, apply PATCHes (create when new), prune DELETEs. */
+const OWNED = ['list', 'watch', 'create', 'patch', 'delete'];
 
-/** What the operator reads and writes in the namespaces it watches (the chart's namespacedRules). */
+/** What the operator reads and writes in the namespaces it watches (the chart's namespacedRules, which say why). */
 export const NAMESPACED_RULES: PolicyRule[] = [
-  { apiGroups: ['platform.booking.io'], resources: ['bookingplatforms'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
-  { apiGroups: ['platform.booking.io'], resources: ['bookingplatforms/status'], verbs: ['get', 'update', 'patch'] },
+  { apiGroups: ['platform.booking.io'], resources: ['bookingplatforms'], verbs: ['get', 'list', 'watch', 'patch'] },
+  { apiGroups: ['platform.booking.io'], resources: ['bookingplatforms/status'], verbs: ['patch'] },
   { apiGroups: ['platform.booking.io'], resources: ['bookingplatforms/finalizers'], verbs: ['update'] },
-  { apiGroups: [''], resources: ['configmaps', 'persistentvolumeclaims', 'secrets', 'serviceaccounts', 'services'], verbs: CRUD },
-  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
-  { apiGroups: ['apps'], resources: ['deployments'], verbs: CRUD },
-  { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: CRUD },
-  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: CRUD },
-  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: CRUD },
-  { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'networkpolicies'], verbs: CRUD },
-  { apiGroups: ['rds.services.k8s.aws'], resources: ['dbclusters', 'dbinstances', 'dbsubnetgroups'], verbs: CRUD },
-  { apiGroups: ['elasticache.services.k8s.aws'], resources: ['cachesubnetgroups', 'replicationgroups'], verbs: CRUD },
-  { apiGroups: ['efs.services.k8s.aws'], resources: ['accesspoints', 'filesystems', 'mounttargets'], verbs: CRUD },
-  { apiGroups: ['s3.services.k8s.aws'], resources: ['buckets'], verbs: CRUD },
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+  { apiGroups: [''], resources: ['persistentvolumeclaims', 'serviceaccounts', 'services'], verbs: OWNED },
+  { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+  { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: OWNED },
+  { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: OWNED },
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: OWNED },
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: OWNED },
+  { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'networkpolicies'], verbs: OWNED },
+  { apiGroups: ['rds.services.k8s.aws'], resources: ['dbclusters', 'dbinstances', 'dbsubnetgroups'], verbs: OWNED },
+  { apiGroups: ['elasticache.services.k8s.aws'], resources: ['cachesubnetgroups', 'replicationgroups'], verbs: OWNED },
+  { apiGroups: ['efs.services.k8s.aws'], resources: ['accesspoints', 'filesystems', 'mounttargets'], verbs: OWNED },
+  { apiGroups: ['s3.services.k8s.aws'], resources: ['buckets'], verbs: OWNED },
 ];
 /** Cluster-scoped kinds the operator writes: PersistentVolumes (static EFS volumes). */
-export const CLUSTER_SCOPED_RULES: PolicyRule[] = [{ apiGroups: [''], resources: ['persistentvolumes'], verbs: CRUD }];
+export const CLUSTER_SCOPED_RULES: PolicyRule[] = [{ apiGroups: [''], resources: ['persistentvolumes'], verbs: OWNED }];
 export const LEASE_RULES: PolicyRule[] = [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }];
 
 /** Argo CD sync-wave (and sync-options) annotations. */

@@ -221,7 +221,9 @@ describe('Argo CD', () => {
         expect(app.metadata.namespace).toBe('argocd');
         expect(app.spec.project).toBe('booking');
         expect(app.spec.source).toMatchObject({ repoURL: CONFIG[env].argocd.repoURL, targetRevision: CONFIG[env].argocd.targetRevision, path: CONFIG[env].argocd.path });
-        expect(app.spec.syncPolicy.syncOptions).toEqual(['ServerSideApply=true', 'CreateNamespace=false']);
+        // platforms are pruned in the background, so the operator's finalizer runs before any cascade
+        const background = app.metadata.name.startsWith('booking-platforms-') ? ['PrunePropagationPolicy=background'] : [];
+        expect(app.spec.syncPolicy.syncOptions).toEqual(['ServerSideApply=true', 'CreateNamespace=false', ...background]);
         expect(app.spec.syncPolicy.automated).toEqual(env === 'staging' ? { prune: true, selfHeal: true } : { prune: true, selfHeal: false });
         expect(app.spec.ignoreDifferences).toEqual(expect.arrayContaining([
           { group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] },

@@ -5,33 +5,39 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CHART_DIR, helm, helmTemplate, TEST_CLUSTER_NAME, type K8sObject } from './helm.ts';
 
-const CRUD = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+/** An owned kind: informers list and watch, server-side apply patches (and creates), prune deletes. */
+const OWNED = ['list', 'watch', 'create', 'patch', 'delete'];
 
-/** The namespaced permissions the operator uses, as [apiGroup, resource, verbs]. */
+/**
+ * The namespaced permissions the operator uses, as [apiGroup, resource, verbs] (proved against the
+ * apiserver's audit log by operator/test/integration/helm.test.ts).
+ */
 const NAMESPACED: Array<[string, string, string[]]> = [
-  ['platform.booking.io', 'bookingplatforms', ['get', 'list', 'watch', 'update', 'patch']],
-  ['platform.booking.io', 'bookingplatforms/status', ['get', 'update', 'patch']],
+  ['platform.booking.io', 'bookingplatforms', ['get', 'list', 'watch', 'patch']],
+  ['platform.booking.io', 'bookingplatforms/status', ['patch']],
   ['platform.booking.io', 'bookingplatforms/finalizers', ['update']],
-  ...['services', 'serviceaccounts', 'secrets', 'persistentvolumeclaims', 'configmaps'].map((r): [string, string, string[]] => ['', r, CRUD]),
-  ['', 'events', ['create', 'patch']],
-  ['apps', 'deployments', CRUD],
-  ['batch', 'jobs', CRUD],
-  ['batch', 'cronjobs', CRUD],
-  ['autoscaling', 'horizontalpodautoscalers', CRUD],
-  ['policy', 'poddisruptionbudgets', CRUD],
-  ['networking.k8s.io', 'ingresses', CRUD],
-  ['networking.k8s.io', 'networkpolicies', CRUD],
-  ['rds.services.k8s.aws', 'dbinstances', CRUD],
-  ['rds.services.k8s.aws', 'dbclusters', CRUD],
-  ['rds.services.k8s.aws', 'dbsubnetgroups', CRUD],
-  ['elasticache.services.k8s.aws', 'replicationgroups', CRUD],
-  ['elasticache.services.k8s.aws', 'cachesubnetgroups', CRUD],
-  ['efs.services.k8s.aws', 'filesystems', CRUD],
-  ['efs.services.k8s.aws', 'mounttargets', CRUD],
-  ['efs.services.k8s.aws', 'accesspoints', CRUD],
-  ['s3.services.k8s.aws', 'buckets', CRUD],
+  ['', 'secrets', ['get', 'list', 'watch', 'create', 'patch', 'delete']],
+  ...['services', 'serviceaccounts', 'persistentvolumeclaims'].map((r): [string, string, string[]] => ['', r, OWNED]),
+  ['', 'events', ['create']],
+  ['apps', 'deployments', OWNED],
+  ['apps', 'statefulsets', OWNED],
+  ['batch', 'jobs', OWNED],
+  ['batch', 'cronjobs', OWNED],
+  ['autoscaling', 'horizontalpodautoscalers', OWNED],
+  ['policy', 'poddisruptionbudgets', OWNED],
+  ['networking.k8s.io', 'ingresses', OWNED],
+  ['networking.k8s.io', 'networkpolicies', OWNED],
+  ['rds.services.k8s.aws', 'dbinstances', OWNED],
+  ['rds.services.k8s.aws', 'dbclusters', OWNED],
+  ['rds.services.k8s.aws', 'dbsubnetgroups', OWNED],
+  ['elasticache.services.k8s.aws', 'replicationgroups', OWNED],
+  ['elasticache.services.k8s.aws', 'cachesubnetgroups', OWNED],
+  ['efs.services.k8s.aws', 'filesystems', OWNED],
+  ['efs.services.k8s.aws', 'mounttargets', OWNED],
+  ['efs.services.k8s.aws', 'accesspoints', OWNED],
+  ['s3.services.k8s.aws', 'buckets', OWNED],
 ];
-const CLUSTER_SCOPED: Array<[string, string, string[]]> = [['', 'persistentvolumes', CRUD]];
+const CLUSTER_SCOPED: Array<[string, string, string[]]> = [['', 'persistentvolumes', OWNED]];
 const LEASES: Array<[string, string, string[]]> = [['coordination.k8s.io', 'leases', ['get', 'create', 'update']]];
 
 /** Rules flattened to sorted "group/resource:verb" grants, so equal grants compare equal. */

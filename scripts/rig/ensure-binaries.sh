@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Provides every binary the local rig needs and prints `export RIG_BIN=DIR` (DIR holds them all)
 # and `export RIG_ACK_CRDS=DIR` (the real ACK CRDs: rds, elasticache and s3 controllers').
+# `export RIG_KSTATUS=FILE` is the kstatus harness (scripts/rig/kstatus/main.go, built against cli-utils).
+# `export RIG_ARGOCD=DIR` holds argocd-lua and argocd-sync (scripts/rig/argocd-*/main.go, built against Argo CD).
 # Binaries are cached under ~/.cache/booking-operator/<name>-<version>/ and reused.
 # KUBEBUILDER_ASSETS, when set, is used first for any binary it holds (envtest convention).
 # Anything that cannot be had stops the script with a message saying what is missing and how to
@@ -136,6 +138,7 @@ ensure_moto() {
 ack_rds_dir=$cache/ack-rds-controller-$ACK_RDS_VERSION
 ack_crds=$cache/ack-crds-rds-$ACK_RDS_VERSION-elasticache-$ACK_ELASTICACHE_VERSION-s3-$ACK_S3_VERSION
 ensure_ack() {
+  command -v flock >/dev/null || die "flock (util-linux) to guard the ACK cache against concurrent runs"
   mkdir -p "$ack_rds_dir"
   (
     flock 9
@@ -190,12 +193,82 @@ GO
   ) 9>"$ack_crds/.lock"
 }
 
+# kstatus (sigs.k8s.io/cli-utils/pkg/kstatus/status, what Flux and kpt compute): a small harness,
+# scripts/rig/kstatus/main.go, built against cli-utils $CLI_UTILS_VERSION. The cache folder is keyed
+# by that version and by the harness's own source, so an edit to main.go builds a new one.
+kstatus_dir=$cache/kstatus-$CLI_UTILS_VERSION-$(sha256sum "$here/kstatus/main.go" | cut -c1-12)
+ensure_kstatus() {
+  mkdir -p "$kstatus_dir"
+  (
+    flock 9
+    [[ -x "$kstatus_dir/kstatus" ]] && exit 0
+    command -v go >/dev/null || die "Go toolchain (to build the kstatus harness against sigs.k8s.io/cli-utils $CLI_UTILS_VERSION)"
+    local src=$kstatus_dir/src.$$ tmp=$kstatus_dir/kstatus.tmp.$$
+    rm -rf "$src"; mkdir -p "$src"
+    log "building the kstatus harness (sigs.k8s.io/cli-utils $CLI_UTILS_VERSION; under a minute)"
+    printf 'module rig.local/kstatus\ngo 1.24\nrequire sigs.k8s.io/cli-utils %s\n' "$CLI_UTILS_VERSION" >"$src/go.mod"
+    cp "$here/kstatus/main.go" "$src/main.go"
+    (cd "$src" && go mod tidy >&2 && go build -trimpath -ldflags "-s -w" -o "$tmp" .) \
+      || { rm -rf "$src" "$tmp"; die "kstatus harness: go build against sigs.k8s.io/cli-utils $CLI_UTILS_VERSION failed (see above)"; }
+    mv "$tmp" "$kstatus_dir/kstatus"
+    rm -rf "$src"
+  ) 9>"$kstatus_dir/.lock"
+}
+
+# Argo CD's own code (argo-cd $ARGOCD_VERSION: util/lua, and its gitops-engine's pkg/sync and
+# pkg/cache) behind two small harnesses of ours, scripts/rig/argocd-lua and scripts/rig/argocd-sync.
+# The wrapper module (go.mod requiring argo-cd, its replace directives copied from argo-cd's own
+# go.mod, go.sum) is kept in $argocd_mod; the binaries go to a folder keyed by the version and the
+# harnesses' source. Cold: about 8½ minutes on 2 cores (1.8 GB of modules with the toolchain); cached after.
+argocd_mod=$cache/argocd-$ARGOCD_VERSION/module
+argocd_dir=$cache/argocd-$ARGOCD_VERSION/bin-$(cat "$here/argocd-lua/main.go" "$here/argocd-sync/main.go" | sha256sum | cut -c1-12)
+ensure_argocd() {
+  mkdir -p "$argocd_mod" "$argocd_dir"
+  (
+    flock 9
+    [[ -x "$argocd_dir/argocd-lua" && -x "$argocd_dir/argocd-sync" ]] && exit 0
+    command -v go >/dev/null || die "Go toolchain (to build the Argo CD harnesses against github.com/argoproj/argo-cd/v3 $ARGOCD_VERSION; the go command fetches $ARGOCD_GO_TOOLCHAIN)"
+    export GOTOOLCHAIN=$ARGOCD_GO_TOOLCHAIN
+    local started=$SECONDS amod tmp=$argocd_dir/.tmp.$$ h
+    log "building the Argo CD harnesses against argo-cd $ARGOCD_VERSION (first time only; about 8 minutes on 2 cores)"
+    if [[ ! -f "$argocd_mod/go.sum" ]]; then
+      amod=$(cd "$argocd_mod" && go mod download -json "github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+      [[ -f "$amod" ]] || die "github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION go.mod from the Go module proxy"
+      {
+        echo "module rig.local/argocd"
+        echo "go ${ARGOCD_GO_TOOLCHAIN#go}"
+        echo "require github.com/argoproj/argo-cd/v3 $ARGOCD_VERSION"
+        echo "require github.com/argoproj/argo-cd/gitops-engine/v3 $ARGOCD_VERSION"
+        # argo-cd's own replace block (k8s.io/* pinned to one release), less its local gitops-engine
+        awk '/^replace \(/{r=1; next} r && /^\)/{r=0} r && /=>/{print "replace " $0}' "$amod"
+      } >"$argocd_mod/go.mod.tmp.$$"
+      mv "$argocd_mod/go.mod.tmp.$$" "$argocd_mod/go.mod"
+    fi
+    for h in argocd-lua argocd-sync; do mkdir -p "$argocd_mod/$h" && cp "$here/$h/main.go" "$argocd_mod/$h/main.go"; done
+    [[ "$argocd_dir" == */bin-$(cat "$argocd_mod/argocd-lua/main.go" "$argocd_mod/argocd-sync/main.go" | sha256sum | cut -c1-12) ]] \
+      || die "scripts/rig/argocd-*/main.go changed while this run started; run it again"
+    (cd "$argocd_mod" && go mod tidy >&2) || die "Argo CD harnesses: go mod tidy against argo-cd $ARGOCD_VERSION failed (see above)"
+    mkdir -p "$tmp"
+    for h in argocd-lua argocd-sync; do
+      (cd "$argocd_mod" && go build -trimpath -ldflags "-s -w" -o "$tmp/$h" "./$h") \
+        || { rm -rf "$tmp"; die "Argo CD harness $h: go build against argo-cd $ARGOCD_VERSION failed (see above)"; }
+    done
+    mv "$tmp/argocd-lua" "$tmp/argocd-sync" "$argocd_dir/"
+    rmdir "$tmp"
+    log "built the Argo CD harnesses in $((SECONDS - started)) s"
+  ) 9>"$cache/argocd-$ARGOCD_VERSION/.lock"
+}
+
 case "${1:-all}" in
   kubernetes) build_kubernetes ;;
   ack) ensure_ack ;;
+  kstatus) ensure_kstatus ;;
+  argocd) ensure_argocd ;;
   paths) ;; # only print where things are (or will be); builds nothing
-  all) ensure_etcd; ensure_moto; ensure_kubectl_helm; ensure_kwok; build_kubernetes; ensure_ack ;;
-  *) die "usage: $0 [all|kubernetes|ack|paths]" ;;
+  all) ensure_etcd; ensure_moto; ensure_kubectl_helm; ensure_kwok; build_kubernetes; ensure_ack; ensure_kstatus; ensure_argocd ;;
+  *) die "usage: $0 [all|kubernetes|ack|kstatus|argocd|paths]" ;;
 esac
 echo "export RIG_BIN=$bin"
 echo "export RIG_ACK_CRDS=$ack_crds"
+echo "export RIG_KSTATUS=$kstatus_dir/kstatus"
+echo "export RIG_ARGOCD=$argocd_dir"

@@ -27,6 +27,14 @@ export interface RigOptions {
   moto?: boolean;
   /** Use this kubeconfig's cluster instead of starting one. */
   kubeconfig?: string;
+  /**
+   * The apiserver's audit log (`Rig.auditLog`, JSON lines): every request made as a ServiceAccount
+   * (group system:serviceaccounts), with verb, resource and answer; the rig's own components run as
+   * the admin and are left out. For tests that prove what an identity uses.
+   */
+  audit?: boolean;
+  /** Admission plugins to enable besides the default ones (e.g. OwnerReferencesPermissionEnforcement). */
+  admissionPlugins?: string[];
   log?: (line: string) => void;
 }
 
@@ -39,6 +47,8 @@ export interface Rig {
   token?: string;
   /** AWS endpoint of moto_server, when started. */
   awsEndpoint?: string;
+  /** The apiserver's audit log, with `audit`. */
+  auditLog?: string;
   bin: string;
   /** Timings of the start-up, in milliseconds. */
   timings: Record<string, number>;
@@ -154,8 +164,18 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       `--service-account-key-file=${join(dir, 'sa.pub')}`,
       `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
       '--enable-priority-and-fairness=false',
+      // a lost node's pods are evicted 15 s after it is marked unreachable (default 5 min), so a
+      // node-loss test takes a minute; only pods on a node that stopped heartbeating are affected
+      '--default-unreachable-toleration-seconds=15',
       '--v=0',
     ];
+    const auditLog = opts.audit ? join(dir, 'audit.log') : undefined;
+    if (auditLog) {
+      writeFileSync(join(dir, 'audit-policy.yaml'), AUDIT_POLICY);
+      // blocking mode (the log backend's default): an event is written before its request is answered
+      apiArgs.push(`--audit-policy-file=${join(dir, 'audit-policy.yaml')}`, `--audit-log-path=${auditLog}`, '--audit-log-format=json', '--audit-log-mode=blocking', '--audit-log-maxsize=0');
+    }
+    if (opts.admissionPlugins?.length) apiArgs.push(`--enable-admission-plugins=${opts.admissionPlugins.join(',')}`);
     const server = `https://127.0.0.1:${apiPort}`;
     let apiserver = start('kube-apiserver', join(bin, 'kube-apiserver'), apiArgs);
     await waitFor(`${server}/readyz`, 120_000, token);
@@ -181,14 +201,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
         '--concurrent-replicaset-syncs=20',
       ]);
       start('kube-scheduler', join(bin, 'kube-scheduler'), [`--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0', '--kube-api-qps=300', '--kube-api-burst=500']);
-      start('kwok', join(bin, 'kwok'), [
-        `--kubeconfig=${kubeconfig}`,
-        '--manage-all-nodes=false',
-        `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
-        '--node-ip=127.0.0.1',
-        '--cidr=10.244.0.0/16',
-        '--node-lease-duration-seconds=40',
-      ]);
+      start('kwok', join(bin, 'kwok'), kwokArgs(kubeconfig, 'fake', '10.244.0.0/16'));
       const nodes = opts.nodes ?? 2;
       const manifest = [...Array.from({ length: nodes }, (_, i) => nodeYaml(i)), ...storageYaml(20)].join('---\n');
       execFileSync(join(bin, 'kubectl'), ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], { input: manifest, stdio: ['pipe', 'ignore', 'inherit'] });
@@ -206,12 +219,22 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       apiserver = start('kube-apiserver', join(bin, 'kube-apiserver'), apiArgs);
       await waitFor(`${server}/readyz`, 120_000, token);
     };
-    return { dir, kubeconfig, server, token, awsEndpoint, bin, timings, restartApiserver, stop };
+    return { dir, kubeconfig, server, token, awsEndpoint, auditLog, bin, timings, restartApiserver, stop };
   } catch (err) {
     await stop();
     throw err;
   }
 }
+
+/** Metadata (who, verb, resource, answer; no bodies) of ServiceAccounts' requests, once complete. */
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived, ResponseStarted]
+rules:
+  - level: Metadata
+    userGroups: ["system:serviceaccounts"]
+  - level: None
+`;
 
 function kubeconfigYaml(server: string, caFile: string, token: string): string {
   return `apiVersion: v1
@@ -232,14 +255,71 @@ current-context: rig
 `;
 }
 
+/** kwok for the nodes annotated `kwok.x-k8s.io/node=<value>`: it heartbeats them and runs their pods. */
+function kwokArgs(kubeconfig: string, annotationValue: string, podCidr: string): string[] {
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    '--manage-all-nodes=false',
+    `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=${annotationValue}`,
+    '--node-ip=127.0.0.1',
+    `--cidr=${podCidr}`,
+    '--node-lease-duration-seconds=40',
+  ];
+}
+
+/** A fake node that can be lost: its own kwok process, which the test stops. */
+export interface LoneNode {
+  name: string;
+  /** PID of the node's kwok process. */
+  pid: number;
+  /**
+   * Stops the node's kwok (by PID): the node's Lease is no longer renewed and its pods are no
+   * longer run or confirmed deleted, as when a real node is cut off. Idempotent.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * Creates node `name` managed by a kwok process of its own (annotation value `name`, which the
+ * rig's shared kwok does not select) and waits until it is Ready. kwok keeps heartbeating a node
+ * it once managed even when its annotation is removed, so losing one node means stopping the
+ * process that manages only it. The process is killed when this process exits.
+ */
+export async function startLoneNode(rig: { bin: string; kubeconfig: string }, name: string, opts: { logDir: string; zone?: string }): Promise<LoneNode> {
+  execFileSync(join(rig.bin, 'kubectl'), ['--kubeconfig', rig.kubeconfig, 'apply', '-f', '-'], { input: nodeManifest(name, name, opts.zone ?? 'us-east-1a'), stdio: ['pipe', 'ignore', 'inherit'] });
+  const out = createWriteStream(join(opts.logDir, `kwok-${name}.log`));
+  const proc = spawn(join(rig.bin, 'kwok'), kwokArgs(rig.kubeconfig, name, '10.245.0.0/16'), { stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout!.pipe(out);
+  proc.stderr!.pipe(out);
+  const onExit = () => proc.kill('SIGKILL');
+  process.once('exit', onExit);
+  const stop = async () => {
+    process.off('exit', onExit);
+    await kill(proc);
+  };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ready = execFileSync(join(rig.bin, 'kubectl'), ['--kubeconfig', rig.kubeconfig, 'get', 'node', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'], { encoding: 'utf8' });
+    if (ready === 'True') break;
+    if (Date.now() > deadline || proc.exitCode !== null) {
+      await stop();
+      throw new Error(`node ${name} not Ready after 60 s (kwok ${proc.exitCode === null ? 'running' : `exited ${proc.exitCode}`}); see ${join(opts.logDir, `kwok-${name}.log`)}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { name, pid: proc.pid!, stop };
+}
+
 function nodeYaml(i: number): string {
-  const name = `kwok-node-${i}`;
-  const zone = `us-east-1${'abc'[i % 3]}`;
+  return nodeManifest(`kwok-node-${i}`, 'fake', `us-east-1${'abc'[i % 3]}`);
+}
+
+function nodeManifest(name: string, kwokAnnotation: string, zone: string): string {
   return `apiVersion: v1
 kind: Node
 metadata:
   name: ${name}
-  annotations: {${KWOK_NODE_ANNOTATION}: fake, node.alpha.kubernetes.io/ttl: "0"}
+  annotations: {${KWOK_NODE_ANNOTATION}: ${kwokAnnotation}, node.alpha.kubernetes.io/ttl: "0"}
   labels: {type: kwok, kubernetes.io/hostname: ${name}, kubernetes.io/os: linux, kubernetes.io/arch: amd64, topology.kubernetes.io/zone: ${zone}}
 status:
   allocatable: {cpu: "64", memory: 256Gi, pods: "250"}

@@ -56,57 +56,77 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/*
 Rules for the namespaced kinds the operator reads and writes: a ClusterRole's when it watches
-every namespace, a Role's in each watched namespace otherwise. Exactly what the controller uses;
-no wildcards. Keep in step with cdk8s/operator.ts (a test compares them).
+every namespace, a Role's in each watched namespace otherwise. Exactly what the controller uses,
+verb by verb (operator/test/integration/helm.test.ts runs it under these rules with the audit log
+on and fails on any difference); no wildcards. Keep in step with cdk8s/operator.ts (a test compares them).
+- Owned kinds: informers list and watch them (label-scoped) and read them from that cache, so no
+  get; server-side apply is a PATCH, which the apiserver also authorizes as create when the object
+  does not exist yet; prune DELETEs. No PUT (update) anywhere but the Lease.
+- Secrets also: get (a credential not in the cache yet); the master password is a POST (create
+  only, so that it is never overwritten).
+- Platforms: the finalizer and the ledger annotation are JSON/merge PATCHes; status is applied.
+- finalizers `update`: never a request of its own; OwnerReferencesPermissionEnforcement (on in
+  OpenShift, for one) requires it to set blockOwnerDeletion on the owner references to a platform.
+- Events: created, never patched (repeats are suppressed in the operator, not aggregated).
 */}}
 {{- define "booking-operator.namespacedRules" -}}
 - apiGroups: ["platform.booking.io"]
   resources: ["bookingplatforms"]
-  verbs: ["get", "list", "watch", "update", "patch"]
+  verbs: ["get", "list", "watch", "patch"]
 - apiGroups: ["platform.booking.io"]
   resources: ["bookingplatforms/status"]
-  verbs: ["get", "update", "patch"]
+  verbs: ["patch"]
 - apiGroups: ["platform.booking.io"]
   resources: ["bookingplatforms/finalizers"]
   verbs: ["update"]
 - apiGroups: [""]
-  resources: ["configmaps", "persistentvolumeclaims", "secrets", "serviceaccounts", "services"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  resources: ["secrets"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: [""]
+  resources: ["persistentvolumeclaims", "serviceaccounts", "services"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["create"]
 - apiGroups: ["apps"]
-  resources: ["deployments"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  resources: ["deployments", "statefulsets"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: ["batch"]
   resources: ["cronjobs", "jobs"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: ["autoscaling"]
   resources: ["horizontalpodautoscalers"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: ["networking.k8s.io"]
   resources: ["ingresses", "networkpolicies"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: ["rds.services.k8s.aws"]
   resources: ["dbclusters", "dbinstances", "dbsubnetgroups"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: ["elasticache.services.k8s.aws"]
   resources: ["cachesubnetgroups", "replicationgroups"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: ["efs.services.k8s.aws"]
   resources: ["accesspoints", "filesystems", "mounttargets"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: ["s3.services.k8s.aws"]
   resources: ["buckets"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 {{- end }}
 
-{{/* Rules for the cluster-scoped kinds: only PersistentVolumes (static EFS volumes). */}}
+{{/*
+Rules for the cluster-scoped kinds: only PersistentVolumes. The WhatsApp session lives on the
+platform's own EFS file system (made through ACK or the SDK), mounted through a static
+PersistentVolume the operator writes and binds to the platform's claim (claimRef); a
+PersistentVolume has no namespace, so these rights are cluster-wide even when only some namespaces
+are watched. The informer only sees the operator's own volumes (label selector), but RBAC cannot
+narrow by label: the rights reach every PersistentVolume.
+*/}}
 {{- define "booking-operator.clusterScopedRules" -}}
 - apiGroups: [""]
   resources: ["persistentvolumes"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 {{- end }}

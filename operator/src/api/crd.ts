@@ -16,7 +16,7 @@ export function toOpenAPI(node: Schema): Record<string, unknown> {
     }
   }
   if (node.rules?.length) {
-    out['x-kubernetes-validations'] = node.rules.map(({ rule, message }) => ({ rule, message }));
+    out['x-kubernetes-validations'] = node.rules.map(({ rule, message, fieldPath, reason }) => ({ rule, message, ...(fieldPath ? { fieldPath } : {}), ...(reason ? { reason } : {}) }));
   }
   return out;
 }

@@ -12,7 +12,8 @@ export function applyDefaults<T>(value: T, schema: Schema): T {
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
   for (const [key, child] of Object.entries(schema.properties ?? {})) {
-    if (out[key] === undefined && child.default !== undefined) out[key] = structuredClone(child.default);
+    // the apiserver drops a null where a default exists (no field here is nullable), then defaults it
+    if ((out[key] === undefined || out[key] === null) && child.default !== undefined) out[key] = structuredClone(child.default);
     if (out[key] !== undefined) out[key] = applyDefaults(out[key], child);
   }
   if (schema.additionalProperties) {

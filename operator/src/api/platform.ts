@@ -3,6 +3,7 @@
  * default it exactly as the apiserver would, then validate it with the CRD's rules.
  */
 import { applyDefaults } from './defaults.ts';
+import { objectMetaErrors } from './metadata.ts';
 import { API_VERSION, KIND, rootSchema } from './schema.ts';
 import type { BookingPlatform, DatabaseSpec } from './types.generated.ts';
 import { validateAgainst, type FieldError } from './validate.ts';
@@ -18,10 +19,8 @@ export function parsePlatform(input: unknown, old?: BookingPlatform): ParseResul
   const errors: FieldError[] = [];
   if (obj.apiVersion !== API_VERSION) errors.push({ path: 'apiVersion', message: `must be ${API_VERSION}` });
   if (obj.kind !== KIND) errors.push({ path: 'kind', message: `must be ${KIND}` });
-  const meta = obj.metadata as Record<string, unknown> | undefined;
-  if (!meta || typeof meta.name !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(meta.name)) {
-    errors.push({ path: 'metadata.name', message: 'Required value: a DNS label' });
-  }
+  // the apiserver's metadata checks first; the CRD's own rule on the name (a DNS-1035 label) follows
+  errors.push(...objectMetaErrors(obj.metadata));
   if (errors.length) return { ok: false, errors };
   const defaulted = applyDefaults(obj, rootSchema) as unknown as BookingPlatform;
   const { metadata, ...rest } = defaulted;

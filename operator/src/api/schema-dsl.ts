@@ -15,6 +15,10 @@ export interface Rule {
   check: (self: any, old?: any) => boolean;
   /** Transition rules only run on update, when an old value exists. */
   transition?: boolean;
+  /** The field the error is reported at, relative to this node (`.image`), as in the CRD. */
+  fieldPath?: string;
+  /** `FieldValueRequired` makes the apiserver print "Required value: <message>". */
+  reason?: 'FieldValueRequired' | 'FieldValueInvalid';
 }
 
 export interface Schema {
@@ -34,6 +38,7 @@ export interface Schema {
   maxLength?: number;
   minItems?: number;
   maxItems?: number;
+  maxProperties?: number;
   /** Names the generated TypeScript interface for this node. */
   title?: string;
   'x-kubernetes-int-or-string'?: true;
@@ -79,6 +84,23 @@ export function quantity(description: string, opts: Opts = {}): Schema {
 /** The apiserver's own pattern for resource.Quantity. */
 export const QUANTITY_PATTERN =
   '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
+
+/**
+ * Fields an `enabled: false` section may leave out (it runs nothing): required only while
+ * enabled, reported at the field itself as the apiserver's `Required value`.
+ */
+export function requiredWhenEnabled(fields: string[]): Rule[] {
+  return fields.map((f) => ({
+    rule: `!self.enabled || has(self.${f})`,
+    message: `${f} is required unless enabled is false`,
+    check: (s) => !s.enabled || s[f] !== undefined,
+    fieldPath: `.${f}`,
+    reason: 'FieldValueRequired',
+  }));
+}
+
+/** QUANTITY_PATTERN without the minus sign: what the apiserver takes for container resources. */
+export const NONNEGATIVE_QUANTITY_PATTERN = QUANTITY_PATTERN.replace('^(\\+|-)?', '^\\+?');
 
 /** A field that cannot change once set (a CEL transition rule). */
 export function immutable(schema: Schema, what: string): Schema {

@@ -65,6 +65,13 @@ describe('defaults', () => {
     expect(p.spec.whatsapp).toMatchObject({ enabled: true, port: 60007, authStorage: { size: '1Gi' } });
   });
 
+  it('give MCP servers and further services production resources, so none runs BestEffort and an HPA can scale', () => {
+    const p = platform('acme', set('mcpServers', [{ name: 'calendar', image: 'i:1', port: 7001 }]), set('services', [{ name: 'chatbot', image: 'i:1', port: 8000, autoscaling: {} }]));
+    expect(p.spec.mcpServers![0]!.resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '256Mi' } });
+    expect(p.spec.services![0]!.resources).toEqual({ requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '512Mi' } });
+    expect(parsePlatform(rawPlatform('acme', set('services', [{ name: 'chatbot', image: 'i:1', port: 8000, autoscaling: {} }])))).toMatchObject({ ok: true });
+  });
+
   it('never overwrite what the user set', () => {
     const p = platform('acme', set('backend.autoscaling', { minReplicas: 3 }));
     expect(p.spec.backend.autoscaling).toEqual({ minReplicas: 3, maxReplicas: 10, targetCPUUtilizationPercentage: 70 });

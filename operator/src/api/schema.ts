@@ -12,11 +12,16 @@ import {
   integer,
   number,
   object,
+  NONNEGATIVE_QUANTITY_PATTERN,
   quantity,
+  requiredWhenEnabled,
   string,
   stringMap,
+  type Rule,
   type Schema,
 } from './schema-dsl.ts';
+import { celCronSchedule, CRON_MESSAGE, isCronSchedule } from './cron.ts';
+import { compareQuantities, isPositiveQuantity } from './quantity.ts';
 
 export const GROUP = 'platform.booking.io';
 export const VERSION = 'v1alpha1';
@@ -31,6 +36,17 @@ export const DELETION_POLICIES = ['Snapshot', 'Retain', 'Delete'] as const;
 /** Names built-in components use as `<platform>-<name>`; further services must not take them. */
 const RESERVED_SERVICE_NAMES = ['backend', 'whatsapp', 'admin', 'connection', 'db-master', 'whatsapp-auth', 'session-cleanup', 'internal', 'backend-public', 'admin-public'];
 const DNS_LABEL = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
+/**
+ * A bucket name is also the name of the ACK Bucket object, so a DNS-1123 subdomain (no `..`, no
+ * `-.`) of 3–63 characters; the rules add what S3 forbids beyond that
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+ */
+const BUCKET_NAME = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+const BUCKET_NAME_RULES: Rule[] = [
+  { rule: "!self.matches('^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$')", message: 'bucketName must not be formatted as an IP address', check: (s) => !/^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$/.test(s) },
+  ...(['xn--', 'sthree-', 'amzn-s3-demo-'] as const).map((prefix): Rule => ({ rule: `!self.startsWith('${prefix}')`, message: `bucketName must not start with ${prefix}`, check: (s) => !s.startsWith(prefix) })),
+  ...(['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'] as const).map((suffix): Rule => ({ rule: `!self.endsWith('${suffix}')`, message: `bucketName must not end with ${suffix}`, check: (s) => !s.endsWith(suffix) })),
+];
 const IMAGE = '^[^\\s]+$';
 const IAM_ROLE_ARN = '^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$';
 const HOSTNAME = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?\\.)+[a-z]{2,}$';
@@ -93,12 +109,30 @@ const env = array(envVar, 'Extra environment variables for the container.', {
   'x-kubernetes-list-map-keys': ['name'],
 });
 
+/** Resource names a container may use here, and quantities the apiserver takes for them (≥ 0). */
+const RESOURCE_NAMES = ['cpu', 'memory', 'ephemeral-storage'];
+const resourceMapRules: Rule[] = [
+  {
+    rule: `self.all(k, k in [${RESOURCE_NAMES.map((n) => `'${n}'`).join(', ')}])`,
+    message: `resource names are ${RESOURCE_NAMES.join(', ')}`,
+    check: (s) => Object.keys(s).every((k) => RESOURCE_NAMES.includes(k)),
+  },
+];
 const resources = object(
   {
-    requests: { type: 'object', additionalProperties: quantity('Requested quantity.'), description: 'Requested resources (cpu, memory, ephemeral-storage).' },
-    limits: { type: 'object', additionalProperties: quantity('Limit.'), description: 'Resource limits. A memory limit equal to the request is recommended.' },
+    requests: { type: 'object', additionalProperties: quantity('Requested quantity (not negative).', { pattern: NONNEGATIVE_QUANTITY_PATTERN, minimum: 0 }), maxProperties: 3, description: 'Requested resources (cpu, memory, ephemeral-storage).', rules: resourceMapRules },
+    limits: { type: 'object', additionalProperties: quantity('Limit (not negative).', { pattern: NONNEGATIVE_QUANTITY_PATTERN, minimum: 0 }), maxProperties: 3, description: 'Resource limits. A memory limit equal to the request is recommended.', rules: resourceMapRules },
   },
-  { title: 'Resources', description: 'Compute resources of the container.' },
+  {
+    title: 'Resources', description: 'Compute resources of the container.',
+    rules: [
+      {
+        rule: `!has(self.requests) || !has(self.limits) || (${RESOURCE_NAMES.map((n) => `(!('${n}' in self.requests) || !('${n}' in self.limits) || quantity(string(self.requests['${n}'])).compareTo(quantity(string(self.limits['${n}']))) <= 0)`).join(' && ')})`,
+        message: 'every request must be less than or equal to its limit',
+        check: (s) => !s.requests || !s.limits || Object.keys(s.requests).every((k) => s.limits[k] === undefined || compareQuantities(s.requests[k], s.limits[k]) <= 0),
+      },
+    ],
+  },
 );
 
 const autoscaling = (min: number, max: number) =>
@@ -125,15 +159,24 @@ const autoscaling = (min: number, max: number) =>
     },
   );
 
-/** An HTTP app component (MCP server, further service). */
-const appService = (what: string, opts: { healthPath?: boolean } = {}) => ({
+/** The autoscaler aims at a CPU utilization of the request: without a request it cannot scale. */
+const autoscalingNeedsCpuRequest: Rule = {
+  rule: "!has(self.autoscaling) || (has(self.resources) && has(self.resources.requests) && 'cpu' in self.resources.requests)",
+  message: 'autoscaling needs resources.requests.cpu (the autoscaler scales on CPU utilization of the request)',
+  check: (s) => s.autoscaling === undefined || s.resources?.requests?.cpu !== undefined,
+};
+
+/** An HTTP app component (MCP server, further service); `resources` defaults to production requests. */
+const appService = (what: string, opts: { healthPath?: boolean; resources: { cpu: string; memory: string } }) => ({
   name: string(`Name of the ${what}; prefixes its Deployment and Service names.`, { pattern: DNS_LABEL, maxLength: 20 }),
   image: image(what),
   port: port(what),
   enabled: boolean(`Set false to keep the entry but run nothing (its objects are pruned).`, { default: true }),
   replicas: integer('Replicas when autoscaling is not set.', { minimum: 0, maximum: 100, default: 1 }),
   ...(opts.healthPath ? { healthPath: string('HTTP path for readiness and liveness probes; TCP probes when empty.', { pattern: '^/' }) } : {}),
-  resources,
+  // without the request ≤ limit rule: CEL's cost estimate of quantity() times 20 entries exceeds
+  // the apiserver's budget; a Deployment refused for it ends Stalled naming the field
+  resources: { ...resources, rules: [], default: { requests: opts.resources, limits: { memory: opts.resources.memory } } },
   env,
 });
 
@@ -182,7 +225,7 @@ export const specSchema: Schema = object(
         env,
         iamRoleArn: string('IAM role for the backend ServiceAccount (IRSA).', { pattern: IAM_ROLE_ARN }),
       },
-      { title: 'BackendSpec', description: 'The FastAPI backend: Deployment, Service, HorizontalPodAutoscaler, PodDisruptionBudget.', required: ['image'] },
+      { title: 'BackendSpec', description: 'The FastAPI backend: Deployment, Service, HorizontalPodAutoscaler, PodDisruptionBudget.', required: ['image'], rules: [autoscalingNeedsCpuRequest] },
     ),
     whatsapp: object(
       {
@@ -192,7 +235,10 @@ export const specSchema: Schema = object(
         authStorage: {
           ...object(
             {
-              size: quantity('Requested size of the session-state volume at /app/auth_info.', { default: '1Gi' }),
+              size: quantity('Requested size of the session-state volume at /app/auth_info.', {
+                default: '1Gi',
+                rules: [{ rule: "quantity(string(self)).isGreaterThan(quantity('0'))", message: 'size must be greater than zero', check: (s) => isPositiveQuantity(s) }],
+              }),
               storageClassName: string('With provisioner external and no fileSystem.external: a StorageClass for the volume (empty: the cluster default).'),
             },
             { description: 'Persistent session state (EFS access point, mounted at /app/auth_info).' },
@@ -203,9 +249,9 @@ export const specSchema: Schema = object(
         env,
         iamRoleArn: string('IAM role for the gateway ServiceAccount (IRSA).', { pattern: IAM_ROLE_ARN }),
       },
-      { title: 'WhatsappSpec', description: 'The WhatsApp gateway: a strict singleton (one pod, Recreate), its session state on EFS.', required: ['image'] },
+      { title: 'WhatsappSpec', description: 'The WhatsApp gateway: a strict singleton (one pod, Recreate), its session state on EFS.', rules: requiredWhenEnabled(['image']) },
     ),
-    mcpServers: array(object(appService('MCP server'), { title: 'McpServerSpec', required: ['name', 'image', 'port'] }), 'MCP servers: one Deployment and Service each.', {
+    mcpServers: array(object(appService('MCP server', { resources: { cpu: '100m', memory: '256Mi' } }), { title: 'McpServerSpec', required: ['name'], rules: requiredWhenEnabled(['image', 'port']) }), 'MCP servers: one Deployment and Service each.', {
       maxItems: 20,
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['name'],
@@ -222,10 +268,12 @@ export const specSchema: Schema = object(
       { title: 'AdminSpec', description: 'The admin frontend.', required: ['image'] },
     ),
     services: array(
-      object({ ...appService('service', { healthPath: true }), autoscaling: autoscaling(1, 3), iamRoleArn: string('IAM role (IRSA).', { pattern: IAM_ROLE_ARN }) }, {
+      object({ ...appService('service', { healthPath: true, resources: { cpu: '250m', memory: '512Mi' } }), autoscaling: autoscaling(1, 3), iamRoleArn: string('IAM role (IRSA).', { pattern: IAM_ROLE_ARN }) }, {
         title: 'AppServiceSpec',
-        required: ['name', 'image', 'port'],
+        required: ['name'],
         rules: [
+          ...requiredWhenEnabled(['image', 'port']),
+          autoscalingNeedsCpuRequest,
           {
             rule: `!(self.name in [${RESERVED_SERVICE_NAMES.map((n) => `'${n}'`).join(', ')}]) && !self.name.startsWith('mcp-') && !self.name.startsWith('migrate-')`,
             message: 'name is reserved for a built-in component',
@@ -336,7 +384,7 @@ export const specSchema: Schema = object(
     uploads: object(
       {
         enabled: boolean('Create the uploads bucket and grant the backend access.', { default: true }),
-        bucketName: immutable(string('Bucket name (default: derived from namespace and name).', { pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$' }), 'uploads.bucketName'),
+        bucketName: immutable(string('Bucket name (default: derived from namespace and name).', { pattern: BUCKET_NAME, minLength: 3, maxLength: 63, rules: BUCKET_NAME_RULES }), 'uploads.bucketName'),
         deletionPolicy: deletionPolicy('Retain', ['Retain', 'Delete']),
       },
       { title: 'UploadsSpec', description: 'A private, encrypted S3 bucket for uploaded files.' },
@@ -347,7 +395,13 @@ export const specSchema: Schema = object(
         schedule: string('Cron schedule.', { default: '0 */6 * * *', minLength: 9, maxLength: 100 }),
         command: array(string('Argument.'), 'Command run in the backend image.', { minItems: 1 }),
       },
-      { title: 'SessionCleanupSpec', description: 'The session-cleanup CronJob (backend image).', required: ['command'] },
+      {
+        title: 'SessionCleanupSpec', description: 'The session-cleanup CronJob (backend image).',
+        rules: [
+          ...requiredWhenEnabled(['command']),
+          { rule: `!self.enabled || ${celCronSchedule('self.schedule')}`, message: CRON_MESSAGE, check: (s) => !s.enabled || isCronSchedule(s.schedule), fieldPath: '.schedule' },
+        ],
+      },
     ),
     migrations: object(
       {
@@ -397,11 +451,6 @@ export const specSchema: Schema = object(
         message: 'uploads.bucketName is required with provisioner external',
         check: (s) => s.uploads === undefined || !s.uploads.enabled || s.provisioner !== 'external' || s.uploads.bucketName !== undefined,
       },
-      {
-        rule: '!has(self.sessionCleanup) || !self.sessionCleanup.enabled || self.sessionCleanup.schedule.split(" ").size() == 5',
-        message: 'sessionCleanup.schedule must have five fields (minute hour day month weekday)',
-        check: (s) => s.sessionCleanup === undefined || !s.sessionCleanup.enabled || String(s.sessionCleanup.schedule).split(' ').length === 5,
-      },
     ],
   },
 );
@@ -421,7 +470,7 @@ const condition = object(
 export const statusSchema: Schema = object(
   {
     observedGeneration: integer('The spec generation this status describes.', { format: 'int64' }),
-    phase: enumOf(['Pending', 'Provisioning', 'Ready', 'Degraded', 'Failed', 'Paused', 'Deleting'], 'Summary of the conditions, for humans.'),
+    phase: enumOf(['Pending', 'Provisioning', 'Ready', 'Updating', 'Degraded', 'Failed', 'Paused', 'Deleting'], 'Summary of the conditions, for humans.'),
     conditions: array(condition, 'Ready, Reconciling, Stalled, DatabaseReady, CacheReady, FileSystemReady, WorkloadsReady.', {
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['type'],
@@ -456,7 +505,14 @@ export const statusSchema: Schema = object(
       'AWS resources the operator created, let go of and left in place by their deletionPolicy: no longer managed, still billed.',
     ),
   },
-  { title: 'BookingPlatformStatus', description: 'Observed state, written by the operator.' },
+  {
+    title: 'BookingPlatformStatus',
+    description: 'Observed state, written by the operator.',
+    // served from the first moment (the apiserver defaults on every read; create drops a user's
+    // status): generation 1 against 0 is "in progress" for kstatus, Flux and kubectl, where a
+    // platform without status would read as current before the operator has even looked at it
+    default: { observedGeneration: 0 },
+  },
 );
 
 /** The root schema of the CRD; the root rule may read metadata.name. */
@@ -476,6 +532,12 @@ export const rootSchema: Schema = object(
         rule: 'self.metadata.name.size() <= 30',
         message: 'metadata.name must be at most 30 characters (it prefixes the names of child objects)',
         check: (s) => String(s.metadata?.name ?? '').length <= 30,
+      },
+      {
+        // Services are named `<platform>-<component>` and must be DNS-1035 labels (no dots, a letter first)
+        rule: `self.metadata.name.matches('${DNS_LABEL}')`,
+        message: 'metadata.name must be a DNS-1035 label: lower case letters, digits and -, starting with a letter (it prefixes Service names)',
+        check: (s) => new RegExp(DNS_LABEL).test(String(s.metadata?.name ?? '')),
       },
     ],
   },

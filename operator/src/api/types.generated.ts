@@ -83,7 +83,7 @@ export interface WhatsappSpec {
   /** Run the WhatsApp gateway. Default: true. */
   enabled: boolean;
   /** Container image of the WhatsApp gateway (Baileys), pinned by tag or digest. */
-  image: string;
+  image?: string;
   /** Container port the WhatsApp gateway listens on. Default: 60007. */
   port: number;
   /** Persistent session state (EFS access point, mounted at /app/auth_info). Default: {}. */
@@ -105,15 +105,15 @@ export interface McpServerSpec {
   /** Name of the MCP server; prefixes its Deployment and Service names. */
   name: string;
   /** Container image of the MCP server, pinned by tag or digest. */
-  image: string;
+  image?: string;
   /** Container port the MCP server listens on. */
-  port: number;
+  port?: number;
   /** Set false to keep the entry but run nothing (its objects are pruned). Default: true. */
   enabled: boolean;
   /** Replicas when autoscaling is not set. Default: 1. */
   replicas: number;
-  /** Compute resources of the container. */
-  resources?: Resources;
+  /** Compute resources of the container. Default: {"requests":{"cpu":"100m","memory":"256Mi"},"limits":{"memory":"256Mi"}}. */
+  resources: Resources;
   /** Extra environment variables for the container. */
   env?: Array<EnvVar>;
 }
@@ -138,17 +138,17 @@ export interface AppServiceSpec {
   /** Name of the service; prefixes its Deployment and Service names. */
   name: string;
   /** Container image of the service, pinned by tag or digest. */
-  image: string;
+  image?: string;
   /** Container port the service listens on. */
-  port: number;
+  port?: number;
   /** Set false to keep the entry but run nothing (its objects are pruned). Default: true. */
   enabled: boolean;
   /** Replicas when autoscaling is not set. Default: 1. */
   replicas: number;
   /** HTTP path for readiness and liveness probes; TCP probes when empty. */
   healthPath?: string;
-  /** Compute resources of the container. */
-  resources?: Resources;
+  /** Compute resources of the container. Default: {"requests":{"cpu":"250m","memory":"512Mi"},"limits":{"memory":"512Mi"}}. */
+  resources: Resources;
   /** Extra environment variables for the container. */
   env?: Array<EnvVar>;
   /** Horizontal autoscaling on CPU. */
@@ -279,7 +279,7 @@ export interface SessionCleanupSpec {
   /** Cron schedule. Default: "0 *\/6 * * *". */
   schedule: string;
   /** Command run in the backend image. */
-  command: Array<string>;
+  command?: Array<string>;
 }
 
 /** The database migrations Job. */
@@ -371,12 +371,12 @@ export interface ReleasedResource {
   secret?: string;
 }
 
-/** Observed state, written by the operator. */
+/** Observed state, written by the operator. Default: {"observedGeneration":0}. */
 export interface BookingPlatformStatus {
   /** The spec generation this status describes. */
   observedGeneration?: number;
   /** Summary of the conditions, for humans. */
-  phase?: "Pending" | "Provisioning" | "Ready" | "Degraded" | "Failed" | "Paused" | "Deleting";
+  phase?: "Pending" | "Provisioning" | "Ready" | "Updating" | "Degraded" | "Failed" | "Paused" | "Deleting";
   /** Ready, Reconciling, Stalled, DatabaseReady, CacheReady, FileSystemReady, WorkloadsReady. */
   conditions?: Array<Condition>;
   /** Where the platform answers. */

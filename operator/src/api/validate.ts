@@ -26,9 +26,8 @@ function walk(value: unknown, schema: Schema, path: string, old: unknown, errors
   if (schema['x-kubernetes-int-or-string']) {
     if (typeof value !== 'string' && !Number.isInteger(value)) return fail('must be an integer or a string');
     if (typeof value === 'string' && schema.pattern && !new RegExp(schema.pattern).test(value)) fail(`must be a quantity like 500m or 1Gi, got "${value}"`);
-    return;
-  }
-  switch (schema.type) {
+    if (typeof value === 'number' && schema.minimum !== undefined && value < schema.minimum) fail(`should be greater than or equal to ${schema.minimum}`);
+  } else switch (schema.type) {
     case 'object': {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return fail('must be of type object');
       const obj = value as Record<string, unknown>;
@@ -36,9 +35,11 @@ function walk(value: unknown, schema: Schema, path: string, old: unknown, errors
       for (const key of schema.required ?? []) {
         if (obj[key] === undefined) fail('Required value', join(path, key));
       }
+      if (schema.maxProperties !== undefined && Object.keys(obj).length > schema.maxProperties) fail(`must have at most ${schema.maxProperties} properties`);
       for (const [key, child] of Object.entries(obj)) {
         if (child === undefined) continue; // absent, as in JSON
-        const childSchema = schema.properties?.[key] ?? schema.additionalProperties;
+        // own properties only: `constructor` or `__proto__` are unknown fields, not Object's
+        const childSchema = (schema.properties && Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined) ?? schema.additionalProperties;
         if (!childSchema) {
           if (!schema['x-kubernetes-preserve-unknown-fields'] && schema.properties) fail(`unknown field "${key}"`, join(path, key));
           continue;
@@ -86,7 +87,7 @@ function walk(value: unknown, schema: Schema, path: string, old: unknown, errors
   if (errors.length > before) return;
   for (const rule of schema.rules ?? []) {
     if (rule.transition && old === undefined) continue;
-    if (!rule.check(value, old)) fail(rule.message);
+    if (!rule.check(value, old)) fail(rule.message, rule.fieldPath ? `${path}${rule.fieldPath}` : path);
   }
 }
 

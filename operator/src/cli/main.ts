@@ -8,8 +8,9 @@
  * Bad input exits 1 with one line per problem: `<file>: <field path>: <what is wrong>`.
  */
 import { readFileSync } from 'node:fs';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments, stringify, type ScalarTag, type Tags } from 'yaml';
 import { parsePlatform, type FieldError } from '../api/platform.ts';
+import { GROUP, KIND } from '../api/schema.ts';
 import type { BookingPlatform } from '../api/types.generated.ts';
 import { renderPlatform, type KubeObject } from '../render/index.ts';
 import { CLUSTER_NAME_PATTERN, DEFAULT_CLUSTER_NAME } from '../render/names.ts';
@@ -51,26 +52,109 @@ export function cli(argv: string[], readInput: (file: string) => string): CliRes
   return { code: 0, stdout, stderr: '' };
 }
 
+/**
+ * YAML read the way `kubectl apply` reads it (sigs.k8s.io/yaml, go-yaml v2): YAML 1.1 scalars
+ * (`yes`/`no`/`on`/`off` booleans, `0777` octal), merge keys, the last of duplicate keys wins;
+ * timestamps and sexagesimal numbers stay strings, as kubectl keeps them. Aliases expand at most
+ * MAX_ALIAS_COUNT times (an alias bomb is an error, not an out-of-memory).
+ */
+const MAX_ALIAS_COUNT = 100;
+/** Go's strconv reads `0o17` as 15 (go-yaml v2 hands integers to it); YAML 1.1 alone would keep a string. */
+const GO_OCTAL: ScalarTag = {
+  identify: () => false,
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  format: 'GO-OCT',
+  test: /^[-+]?0[oO][0-7_]+$/,
+  resolve: (s) => (s.startsWith('-') ? -1 : 1) * parseInt(s.replace(/^[-+]?0[oO]/, '').replaceAll('_', ''), 8),
+};
+/** `!!float 1` is the number 1 for go-yaml (YAML 1.1 floats alone need a dot). */
+const GO_TAGGED_FLOAT: ScalarTag = { identify: () => false, default: true, tag: 'tag:yaml.org,2002:float', format: 'GO-INT', test: /^[-+]?[0-9][0-9_]*$/, resolve: (s) => Number(s.replaceAll('_', '')) };
+const YAML_OPTIONS = {
+  version: '1.1',
+  uniqueKeys: false,
+  merge: true,
+  customTags: (tags: Tags) => [...tags.filter((t) => !(typeof t === 'object' && (t.tag === 'tag:yaml.org,2002:timestamp' || t.format === 'TIME'))), GO_OCTAL, GO_TAGGED_FLOAT],
+} as const;
+
 /** Every BookingPlatform document in a YAML/JSON text, defaulted and validated. */
 export function loadPlatforms(text: string): { ok: true; platforms: BookingPlatform[] } | { ok: false; errors: FieldError[] } {
-  const docs = parseAllDocuments(text);
+  const docs = parseAllDocuments(text, YAML_OPTIONS);
   const errors: FieldError[] = [];
   const platforms: BookingPlatform[] = [];
-  docs.forEach((doc, i) => {
-    const where = docs.length > 1 ? `document ${i + 1}: ` : '';
-    if (doc.errors.length) {
-      for (const e of doc.errors) errors.push({ path: '', message: `${where}YAML: ${e.message.split('\n')[0]}` });
-      return;
+  (Array.isArray(docs) ? docs : [docs]).forEach((doc, i, all) => {
+    const where = all.length > 1 ? `document ${i + 1}: ` : '';
+    const yamlError = (message: string) => errors.push({ path: '', message: `${where}YAML: ${message.split('\n')[0]}` });
+    if (doc.errors.length) return void doc.errors.forEach((e) => yamlError(e.message));
+    let value: unknown;
+    try {
+      value = asJson(doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }));
+    } catch (err) {
+      return void yamlError((err as Error).message);
     }
-    const value = doc.toJS();
+    if (value === null || value === undefined) return; // an empty document, as kubectl skips it
+    const problem = documentProblem(value);
+    if (problem) return void errors.push({ ...problem, message: `${where}${problem.message}` });
+    const { kind, apiVersion } = value as Record<string, unknown>;
     // other kinds (e.g. the Secrets an external platform references) travel in the same file
-    if (value === null || value === undefined || (typeof value === 'object' && 'kind' in value && value.kind !== 'BookingPlatform')) return;
+    if (kind !== KIND && !String(apiVersion).startsWith(`${GROUP}/`)) return;
     const parsed = parsePlatform(value);
     if (parsed.ok) platforms.push(parsed.platform);
     else for (const e of parsed.errors) errors.push({ path: e.path, message: `${where}${e.message}` });
   });
+  if (!errors.length) errors.push(...childNameCollisions(platforms));
   if (!errors.length && !platforms.length) errors.push({ path: '', message: 'no BookingPlatform found' });
   return errors.length ? { ok: false, errors } : { ok: true, platforms };
+}
+
+/** What kubectl refuses in any document: not an object, no kind or apiVersion, a kind that is BookingPlatform misspelled. */
+function documentProblem(value: unknown): FieldError | undefined {
+  if (typeof value !== 'object' || Array.isArray(value)) return { path: '', message: 'a document must be an object with apiVersion and kind' };
+  const { kind, apiVersion } = value as Record<string, unknown>;
+  if (typeof kind !== 'string' || kind === '') return { path: 'kind', message: 'Required value: kind is missing' };
+  if (typeof apiVersion !== 'string' || apiVersion === '') return { path: 'apiVersion', message: 'Required value: apiVersion is missing' };
+  if (kind !== KIND && editDistance(kind.toLowerCase(), KIND.toLowerCase()) <= 2) return { path: 'kind', message: `Unsupported value: "${kind}": did you mean ${KIND}?` };
+  return undefined;
+}
+
+/** The JSON kubectl sends: binary scalars as their text, no NaN or Infinity (JSON has neither). */
+function asJson(value: unknown): unknown {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`unsupported value: ${value} (JSON has no NaN or Infinity)`);
+  if (Array.isArray(value)) return value.map(asJson);
+  if (value instanceof Map || value instanceof Set) throw new Error('!!omap, !!pairs and !!set are not JSON');
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asJson(v)]));
+  return value;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/**
+ * Two platforms of one namespace whose children would share a name (`shop` with service
+ * `api-backend` and platform `shop-api` both make `shop-api-backend`). The CRD sees one object
+ * at a time and cannot refuse this; the CLI refuses it within one file.
+ */
+function childNameCollisions(platforms: BookingPlatform[]): FieldError[] {
+  const owners = new Map<string, string>();
+  const errors: FieldError[] = [];
+  for (const p of platforms) {
+    for (const o of renderPlatform(p, {}, { clusterName: DEFAULT_CLUSTER_NAME })) {
+      if (!o.metadata.namespace) continue;
+      const key = `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`;
+      const other = owners.get(key);
+      if (other && other !== p.metadata.name) errors.push({ path: 'metadata.name', message: `platform ${p.metadata.name} and platform ${other} in namespace ${o.metadata.namespace} both make ${o.kind} ${o.metadata.name}` });
+      else owners.set(key, p.metadata.name);
+    }
+  }
+  return errors;
 }
 
 function formatError(e: FieldError): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contains, prepare, verdict } from './apply.ts';
+import { contains, firstDifference, prepare, replicasHandover, verdict } from './apply.ts';
 
 const desired = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a', namespace: 'ns', labels: { x: '1' } }, spec: { replicas: 2, template: { spec: { containers: [{ name: 'c', image: 'i:1', env: [] }] } } } };
 const owner = { apiVersion: 'platform.booking.io/v1alpha1', kind: 'BookingPlatform', name: 'acme', uid: 'u-1' };
@@ -40,5 +40,56 @@ describe('apply verdicts', () => {
     expect(contains({ a: 1, b: 2 }, { a: 1 })).toBe(true);
     expect(contains({ a: [1, 2] }, { a: [1] })).toBe(false);
     expect(contains(undefined, '')).toBe(true);
+  });
+});
+
+describe('quantities', () => {
+  // what a user may write, and what the apiserver stores for it
+  const container = (resources: object, value: string) => ({ name: 'c', image: 'i:1', env: [{ name: 'N', value }], resources });
+  const deployment = (resources: object, sizeLimit: string | number, value = '1000') => ({
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a', namespace: 'ns' },
+    spec: { template: { spec: { containers: [container(resources, value)], volumes: [{ name: 'tmp', emptyDir: { sizeLimit } }] } } },
+  });
+  const prepared = prepare(deployment({ requests: { cpu: '1000m', memory: '1024Mi' }, limits: { cpu: 2, memory: '1.5Gi' } }, '0.5Gi'), owner);
+  const stored = (resources: object, sizeLimit = '512Mi', value = '1000') => {
+    const live = structuredClone(deployment(resources, sizeLimit, value)) as any;
+    live.metadata = structuredClone(prepared.metadata);
+    return live;
+  };
+  const canonical = { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '2', memory: '1536Mi' } };
+
+  it('are up to date in the form the apiserver stores them (1000m as 1, 1024Mi as 1Gi, 2 as "2")', () => {
+    expect(verdict(prepared, stored(canonical))).toBe('up-to-date');
+  });
+
+  it('are drift when the value differs', () => {
+    const edited = stored({ ...canonical, requests: { cpu: '1100m', memory: '1Gi' } });
+    expect(verdict(prepared, edited)).toBe('drift');
+    expect(firstDifference(edited, prepared)).toBe('.spec.template.spec.containers[0].resources.requests.cpu');
+    expect(verdict(prepared, stored(canonical, '1Gi'))).toBe('drift');
+  });
+
+  it('only where the apiserver stores quantities: other strings are compared as written', () => {
+    expect(verdict(prepared, stored(canonical, '512Mi', '1k'))).toBe('drift');
+    expect(contains({ a: { requests: { cpu: '1' } } }, { a: { requests: { cpu: '1000m' } } })).toBe(false);
+  });
+});
+
+describe('replicas hand-over to an autoscaler', () => {
+  const autoscaled = prepare({ ...desired, spec: { template: desired.spec.template } }, owner);
+  const live = (manager: string, operation = 'Apply') => ({
+    spec: { replicas: 3 },
+    metadata: { managedFields: [{ manager, operation, fieldsV1: { 'f:spec': { 'f:replicas': {}, 'f:template': {} } } }] },
+  });
+
+  it('shares the live replicas under a second manager when ours would drop them', () => {
+    expect(replicasHandover(autoscaled, live('booking-operator'))).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a', namespace: 'ns' }, spec: { replicas: 3 } });
+  });
+
+  it('is not needed while we set replicas, once we no longer own them, or for a new object', () => {
+    expect(replicasHandover(prepare(desired, owner), live('booking-operator'))).toBeUndefined();
+    expect(replicasHandover(autoscaled, live('kube-controller-manager', 'Update'))).toBeUndefined();
+    expect(replicasHandover(autoscaled, live('handover-to-hpa'))).toBeUndefined();
+    expect(replicasHandover(autoscaled, undefined)).toBeUndefined();
   });
 });

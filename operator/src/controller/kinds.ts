@@ -16,6 +16,7 @@ export const OWNED_KINDS: WatchedKind[] = [
   { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
   { apiVersion: 'v1', kind: 'PersistentVolume', clusterScoped: true },
   { apiVersion: 'apps/v1', kind: 'Deployment' },
+  { apiVersion: 'apps/v1', kind: 'StatefulSet' },
   { apiVersion: 'batch/v1', kind: 'Job' },
   { apiVersion: 'batch/v1', kind: 'CronJob' },
   { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },

@@ -16,7 +16,7 @@ import { notReady, ProviderBusyError, ready, wantedServices, type DataObservatio
 import { dataServicesFor } from '../data/index.ts';
 import type { Obj } from '../kube/client.ts';
 import { DEFAULT_CONTEXT } from '../render/names.ts';
-import { FakeCluster, writerOf } from '../../test/fixtures/fake-cluster.ts';
+import { FakeCluster, goPodTemplate, invalid, writerOf } from '../../test/fixtures/fake-cluster.ts';
 import { rawPlatform, set, withDatabase, withProvisioner, type Modifier } from '../../test/fixtures/platform.ts';
 import type { EventRecorder } from './events.ts';
 import { Metrics } from './metrics.ts';
@@ -324,6 +324,179 @@ describe('errors are visible', () => {
     expect(cluster.find('ConfigMap', NS, 'old')?.metadata.uid).toBe(orphan.metadata.uid);
     await reconciler().reconcile(key);
     expect(cluster.find('ConfigMap', NS, 'old')).toBeUndefined();
+  });
+});
+
+describe('the apiserver refuses an object (4xx): terminal for that object, short and value-free', () => {
+  const secretValue = 'sk-live-0123456789';
+  const refuseBackend = (obj: Obj) =>
+    obj.kind === 'Deployment' && obj.metadata.name === 'shop-backend' ? invalid('Deployment.apps', 'shop-backend', 'spec.template', goPodTemplate({ API_KEY: secretValue }), 'field is immutable') : undefined;
+
+  it('422: Stalled names the object and field, no Go struct or env value anywhere; the same object is not sent again; nothing is pruned', async () => {
+    create(withDatabase());
+    await reconciler().reconcile(key);
+    const orphan = cluster.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'old', namespace: NS, ownerReferences: [{ apiVersion: API_VERSION, kind: KIND, name: NS, uid: stored().metadata.uid, controller: true }] } });
+    edit((spec) => (spec.backend.image = 'registry.example/backend:2.0.0'));
+    cluster.refuseApply = refuseBackend;
+
+    const r = reconciler();
+    expect(await r.reconcile(key)).toMatchObject({ type: 'terminal' });
+    const stalled = cond('Stalled');
+    expect(stalled).toMatchObject({ status: 'True', reason: 'ApplyRejected' });
+    expect(stalled.message).toContain('Deployment shop-backend');
+    expect(stalled.message).toContain('spec.template');
+    expect(stalled.message).toContain('field is immutable');
+    expect(stalled.message.length).toBeLessThan(300);
+    expect(cond('Ready')).toMatchObject({ status: 'False', reason: 'ApplyRejected' });
+    const visible = JSON.stringify(stored().status) + JSON.stringify(events);
+    for (const leak of [secretValue, 'core.', 'EnvVar', 'PodTemplateSpec']) expect(visible).not.toContain(leak);
+    const rejections = events.filter((e) => e.reason === 'ApplyRejected').length;
+    expect(rejections).toBeGreaterThan(0);
+    // prune needs every apply of the pass to succeed
+    expect(cluster.find('ConfigMap', NS, 'old')?.metadata.uid).toBe(orphan.metadata.uid);
+
+    // no retry storm: further passes (a resync, another event) send nothing
+    const before = cluster.writes.length;
+    await r.reconcile(key);
+    await r.reconcile(key);
+    expect(cluster.writes.slice(before)).toEqual([]);
+    expect(events.filter((e) => e.reason === 'ApplyRejected')).toHaveLength(rejections);
+
+    // a new spec is tried again
+    cluster.refuseApply = undefined;
+    edit((spec) => (spec.backend.image = 'registry.example/backend:2.0.1'));
+    expect(await r.reconcile(key)).toMatchObject({ type: 'done' });
+    expect(cluster.find('Deployment', NS, 'shop-backend')?.spec.template.spec.containers[0].image).toBe('registry.example/backend:2.0.1');
+    expect(cond('Stalled')?.status).toBe('False');
+    expect(cluster.find('ConfigMap', NS, 'old')).toBeUndefined();
+  });
+
+  it('5xx stays transient: retried with backoff, the message cut to one value-free line', async () => {
+    create(withDatabase());
+    await reconciler().reconcile(key);
+    edit((spec) => (spec.backend.image = 'registry.example/backend:2.0.0'));
+    cluster.failNext = { verb: 'apply', kind: 'Deployment', code: 500, message: `Internal error occurred: Object: &{map[env:[map[name:API_KEY value:${secretValue}]]]}` };
+    expect(await reconciler().reconcile(key)).toMatchObject({ type: 'retry' });
+    expect(cond('Stalled')?.status).toBe('False');
+    expect(cond('Ready')).toMatchObject({ status: 'False', reason: 'ApplyFailed' });
+    expect(JSON.stringify(stored().status) + JSON.stringify(events)).not.toContain(secretValue);
+  });
+});
+
+describe('migrations run before the rollout', () => {
+  const withMigrations = set('migrations', { command: ['alembic', 'upgrade', 'head'] });
+  const jobs = () => [...cluster.objects.values()].filter((o) => o.kind === 'Job');
+  const onlyJob = () => {
+    expect(jobs()).toHaveLength(1);
+    return jobs()[0]!;
+  };
+  /** Plays the Job controller. */
+  const finish = (job: Obj, type: 'Complete' | 'Failed', reason = type === 'Complete' ? 'Completed' : 'BackoffLimitExceeded', message = type === 'Complete' ? 'Reached expected number of succeeded pods' : 'Job has reached the specified backoff limit') => {
+    job.status = { conditions: [{ type, status: 'True', reason, message }], ...(type === 'Complete' ? { succeeded: 1 } : { failed: 4 }) };
+  };
+  const backendImage = () => cluster.find('Deployment', NS, 'shop-backend')?.spec.template.spec.containers[0].image;
+
+  it('a new pod template (resources, the connection) is a new Job and the old one is pruned: no 422, nothing jams', async () => {
+    create(withDatabase(), withMigrations);
+    const r = reconciler();
+    await r.reconcile(key);
+    const first = onlyJob();
+    finish(first, 'Complete');
+    await r.reconcile(key);
+    expect(cond('Ready')?.status).toBe('True');
+
+    edit((spec) => (spec.backend.resources = { requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '2Gi' } }));
+    expect((await r.reconcile(key)).type).not.toBe('retry');
+    const second = onlyJob();
+    expect(second.metadata.name).not.toBe(first.metadata.name);
+    expect(second.spec.template.spec.containers[0].resources.requests).toEqual({ cpu: '1', memory: '2Gi' });
+    expect(cond('Stalled')?.status).toBe('False');
+    finish(second, 'Complete');
+    await r.reconcile(key);
+    expect(cluster.find('Deployment', NS, 'shop-backend')?.spec.template.spec.containers[0].resources.requests).toEqual({ cpu: '1', memory: '2Gi' });
+    expect(cond('Ready')?.status).toBe('True');
+
+    // a lost master Secret: a new password, so a new connection hash in every pod template
+    cluster.objects.delete(`Secret/${NS}/shop-db-master`);
+    expect((await r.reconcile(key)).type).not.toBe('retry');
+    const third = onlyJob();
+    expect(third.metadata.name).not.toBe(second.metadata.name);
+    expect(cluster.writesOf('apply', 'Job').map((w) => w.name)).toEqual([first.metadata.name, second.metadata.name, third.metadata.name]);
+  });
+
+  it('Deployments that use the connection wait for the current Job; the running version stays until it succeeds', async () => {
+    create(withDatabase(), withMigrations);
+    const r = reconciler();
+    expect(await r.reconcile(key)).toMatchObject({ type: 'requeue' });
+    const first = onlyJob();
+    expect(backendImage()).toBeUndefined();
+    expect(cond('WorkloadsReady')).toMatchObject({ status: 'False', reason: 'WaitingForMigrations', message: expect.stringContaining(first.metadata.name) });
+    expect(cond('Stalled')?.status).toBe('False');
+    finish(first, 'Complete');
+    await r.reconcile(key);
+    expect(backendImage()).toBe('registry.example/backend:1.0.0');
+    expect(cond('Ready')?.status).toBe('True');
+
+    edit((spec) => (spec.backend.image = 'registry.example/backend:2.0.0'));
+    await r.reconcile(key);
+    const second = onlyJob(); // the completed one is pruned
+    expect(second.metadata.name).not.toBe(first.metadata.name);
+    expect(second.spec.template.spec.containers[0].image).toBe('registry.example/backend:2.0.0');
+    expect(backendImage()).toBe('registry.example/backend:1.0.0');
+    expect(cond('WorkloadsReady')).toMatchObject({ reason: 'WaitingForMigrations', message: expect.stringContaining(second.metadata.name) });
+    finish(second, 'Complete');
+    await r.reconcile(key);
+    expect(backendImage()).toBe('registry.example/backend:2.0.0');
+    expect(cond('Ready')?.status).toBe('True');
+  });
+
+  it("a failed Job stops the rollout: Stalled names the Job and its pod's reason (never the pod's output); a new spec tries again", async () => {
+    create(withDatabase(), withMigrations);
+    const r = reconciler();
+    await r.reconcile(key);
+    finish(onlyJob(), 'Complete');
+    await r.reconcile(key);
+    edit((spec) => (spec.backend.image = 'registry.example/backend:2.0.0'));
+    await r.reconcile(key);
+    const job = onlyJob();
+    finish(job, 'Failed');
+    const podLabels = { 'batch.kubernetes.io/controller-uid': job.metadata.uid!, 'batch.kubernetes.io/job-name': job.metadata.name };
+    cluster.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `${job.metadata.name}-abcde`, namespace: NS, labels: podLabels, creationTimestamp: '2026-11-24T10:01:00Z' }, status: { phase: 'Failed', containerStatuses: [{ name: 'migrate', state: { terminated: { reason: 'Error', exitCode: 3, message: 'sqlalchemy: password=hunter2 rejected' } } }] } });
+
+    expect(await r.reconcile(key)).toMatchObject({ type: 'terminal' });
+    expect(backendImage()).toBe('registry.example/backend:1.0.0');
+    const stalled = cond('Stalled');
+    expect(stalled).toMatchObject({ status: 'True', reason: 'MigrationsFailed' });
+    for (const part of [job.metadata.name, 'BackoffLimitExceeded', `${job.metadata.name}-abcde`, 'Error', 'exit code 3']) expect(stalled.message).toContain(part);
+    expect(JSON.stringify(stored().status) + JSON.stringify(events)).not.toContain('hunter2');
+    expect(stored().status?.phase).toBe('Failed');
+    const before = cluster.writes.length;
+    await r.reconcile(key);
+    expect(cluster.writes.slice(before)).toEqual([]);
+
+    edit((spec) => (spec.backend.image = 'registry.example/backend:2.0.1'));
+    await r.reconcile(key);
+    finish(onlyJob(), 'Complete');
+    await r.reconcile(key);
+    expect(backendImage()).toBe('registry.example/backend:2.0.1');
+    expect(cond('Stalled')?.status).toBe('False');
+    expect(cond('Ready')?.status).toBe('True');
+  });
+});
+
+describe('two platforms in one namespace', () => {
+  it('never take each other\'s children: the second is Stalled naming the first', async () => {
+    create(withDatabase());
+    await reconciler().reconcile(key);
+    // platform "other" renders a child with the same name (e.g. `shop` + service `api-backend` vs platform `shop-api`)
+    const svc = cluster.find('Service', NS, 'shop-backend')!;
+    svc.metadata.ownerReferences = [{ apiVersion: API_VERSION, kind: KIND, name: 'other', uid: 'uid-other', controller: true }];
+    svc.metadata.annotations = {}; // and it differs from what this platform renders
+    edit((spec) => (spec.backend.image = 'registry.example/backend:2.0.0'));
+    await reconciler().reconcile(key);
+    expect(cluster.find('Service', NS, 'shop-backend')!.metadata.ownerReferences![0]!.uid).toBe('uid-other');
+    expect(cond('Stalled')).toMatchObject({ status: 'True', message: expect.stringContaining('Service shop-backend belongs to platform other') });
+    expect(events.some((e) => e.reason === 'NameConflict')).toBe(true);
   });
 });
 

@@ -8,7 +8,12 @@
  * pruning only happens if every apply of the pass succeeded, otherwise a working resource could be
  * deleted; workloads that need a data service are not created before it is usable (they wait
  * rather than crash-loop), and existing ones are left alone while it is not; nothing is pruned
- * that the platform does not own by controller reference (or, for PersistentVolumes, by label).
+ * that the platform does not own by controller reference (or, for PersistentVolumes, by label); a
+ * workload that changes kind (the WhatsApp gateway's Deployment of earlier builds) is deleted in
+ * the foreground, never pruned, and what replaces it waits until it is gone (predecessor.ts).
+ * Migrations run before the rollout: a changed workload that uses the connection waits until the
+ * current migrations Job has succeeded. An object the apiserver refuses (400/422) is terminal:
+ * Stalled with a short, value-free message, and not sent again until it or the live object changes.
  *
  * Data first: what the operator provisions is recorded in the platform's ledger (data/ledger.ts)
  * before it is created, and only the ledger decides removal. A section removed from the spec, a
@@ -51,11 +56,14 @@ import { platformHasConnection } from '../render/connection.ts';
 import { renderPlatform, type KubeObject } from '../render/index.ts';
 import { connectionSecretName, databaseMasterSecretName, DEFAULT_CONTEXT, labels, PLATFORM_LABEL, type RenderContext } from '../render/names.ts';
 import { usesEfs } from '../render/whatsapp.ts';
-import { firstDifference, objectKey, prepare, verdict, type Owner } from './apply.ts';
+import { APPLIED_HASH_ANNOTATION, firstDifference, HANDOVER_MANAGER, objectKey, prepare, replicasHandover, verdict, type Owner } from './apply.ts';
+import { isRefusal, shortKubeError } from './apply-errors.ts';
 import type { EventRecorder } from './events.ts';
 import type { Metrics } from './metrics.ts';
+import { jobState, podFailure, podToQuote, WAITING_FOR_MIGRATIONS, type MigrationGate } from './migrations.ts';
 import { done, requeue, retry, terminal, type Outcome } from './outcome.ts';
-import { computeStatus, deploymentState, type Removals, type WorkloadObservation } from './status.ts';
+import { predecessors } from './predecessor.ts';
+import { computeStatus, workloadState, type Removals, type WorkloadObservation } from './status.ts';
 
 export const FINALIZER = 'platform.booking.io/cleanup';
 /** Escape hatch: remove the finalizer without carrying out the deletion policies (AWS resources stay). */
@@ -72,7 +80,7 @@ export interface Store {
 }
 
 /** The apiserver operations the reconciler uses (a recording fake stands in for it in unit tests). */
-export type KubeWriter = Pick<KubeClient, 'get' | 'apply' | 'applyStatus' | 'create' | 'delete' | 'patch'>;
+export type KubeWriter = Pick<KubeClient, 'get' | 'list' | 'apply' | 'applyStatus' | 'create' | 'delete' | 'patch'>;
 
 export interface ReconcilerDeps {
   client: KubeWriter;
@@ -97,9 +105,25 @@ interface RemovalPass {
   removing: ServiceName[];
 }
 
+/**
+ * An object the apiserver refused (400/422): not sent again while neither it nor the live object
+ * changes, for up to REFUSAL_RETRY_MS (what the cache cannot see — an object without our labels
+ * in the way — may have changed meanwhile).
+ */
+interface Refusal {
+  platformUid: string;
+  hash?: string;
+  live?: string;
+  message: string;
+  at: number;
+}
+const REFUSAL_RETRY_MS = 10 * 60_000;
+
 export class Reconciler {
   private readonly d: ReconcilerDeps;
   private readonly ctx: RenderContext;
+  /** Refused objects by platform key, then object key: a refusal is terminal, never a retry storm. */
+  private readonly refusals = new Map<string, Map<string, Refusal>>();
   constructor(deps: ReconcilerDeps) {
     this.d = deps;
     this.ctx = deps.context ?? DEFAULT_CONTEXT;
@@ -111,6 +135,7 @@ export class Reconciler {
     const raw = this.d.store.platform(namespace, name);
     if (!raw) {
       this.d.metrics.clearPlatform(namespace, name);
+      this.refusals.delete(key);
       return done();
     }
     const log = this.d.log.child({ platform: key, reconcileId: randomUUID().slice(0, 8), generation: raw.metadata.generation });
@@ -176,26 +201,69 @@ export class Reconciler {
     const masterSecret = ledger.services.database?.secret;
     const desired = renderPlatform(p, { connectionHash: conn ? connectionHash(conn) : undefined, fileSystemId: data.fileSystem?.fileSystemId, accessPointId: data.fileSystem?.accessPointId, ...(masterSecret ? { masterSecretName: masterSecret } : {}) }, this.ctx);
     if (conn) desired.push(connectionSecret(p, conn));
-    const holds = heldBack(p, desired, data, conn !== undefined);
+    // migrations first: a new template of what uses the connection waits for the current Job
+    const rollsOut = (o: KubeObject) => verdict(prepare(o, owner), this.d.store.get(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name)) !== 'up-to-date';
+    const migrations = await this.migrationGate(desired, rollsOut);
+    const holds = heldBack(p, desired, data, conn !== undefined, migrations);
+    // a workload that changed kind waits until the one it replaces is gone (predecessor.ts); while it
+    // is held back for other reasons the old one is left alone, and never pruned
+    const replaced = predecessors(desired, this.d.store.owned(raw));
+    const replacing = new Map(replaced.filter((r) => !holds.has(r.successor)).map((r) => [r.successor, r]));
 
     // 9. apply
-    const keep = new Set(desired.map(objectKey));
+    const keep = new Set([...desired.map(objectKey), ...replaced.map((r) => objectKey(r.old))]);
     if (password !== undefined && masterSecret) keep.add(objectKey({ kind: 'Secret', metadata: { namespace, name: masterSecret } }));
     // a service that stops being usable leaves the running workloads and their Secret alone
     if (platformHasConnection(p)) keep.add(objectKey({ kind: 'Secret', metadata: { namespace, name: connectionSecretName(p) } }));
     let error: string | undefined;
+    // refused objects (400/422) are terminal: reported once, not sent again until they or the live object change
+    const refused: string[] = [];
+    const refusals = this.refusals.get(`${namespace}/${name}`) ?? new Map<string, Refusal>();
     for (const obj of desired) {
-      if (holds.has(objectKey(obj))) continue;
+      if (holds.has(objectKey(obj)) || replacing.has(objectKey(obj))) continue;
+      const prepared = prepare(obj, owner);
+      const attempt = { platformUid: owner.uid, hash: prepared.metadata.annotations?.[APPLIED_HASH_ANNOTATION], live: liveIdentity(this.d.store.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name)) };
+      // two platforms in one namespace can render the same child name: never take another platform's object
+      const holder = otherPlatformOwning(this.d.store.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name), owner.uid);
+      if (holder) {
+        const message = `${obj.kind} ${obj.metadata.name} belongs to platform ${holder}: two platforms in namespace ${namespace} render the same name; rename one of them or move it to another namespace`;
+        refused.push(message);
+        this.d.events.warning(raw, 'NameConflict', message);
+        continue;
+      }
+      const known = refusals.get(objectKey(obj));
+      if (known && known.platformUid === attempt.platformUid && known.hash === attempt.hash && known.live === attempt.live && this.clock() - known.at < REFUSAL_RETRY_MS) {
+        refused.push(known.message);
+        continue;
+      }
       try {
-        await this.applyOne(prepare(obj, owner), raw, log);
+        await this.applyOne(prepared, raw, log);
+        refusals.delete(objectKey(obj));
       } catch (err) {
-        error = `${obj.kind} ${obj.metadata.name}: ${shortError(err)}`;
-        log.error({ err: shortError(err), kind: obj.kind, name: obj.metadata.name }, 'apply failed');
+        const message = `${obj.kind} ${obj.metadata.name}: ${shortKubeError(err)}`;
+        if (isRefusal(err)) {
+          refused.push(message);
+          refusals.set(objectKey(obj), { ...attempt, message, at: this.clock() });
+          this.d.events.warning(raw, 'ApplyRejected', message);
+          log.warn({ err: message, kind: obj.kind, name: obj.metadata.name }, 'apply refused; not sent again until the spec or the object changes');
+        } else {
+          error = message;
+          log.error({ err: message, kind: obj.kind, name: obj.metadata.name }, 'apply failed');
+        }
       }
     }
+    for (const k of refusals.keys()) if (!keep.has(k)) refusals.delete(k);
+    if (refusals.size) this.refusals.set(`${namespace}/${name}`, refusals);
+    else this.refusals.delete(`${namespace}/${name}`);
 
-    // 10. prune, only after a fully successful apply; data objects of removed sections are removal's
-    if (!error) {
+    // 10. prune, only after a fully successful apply (a refused object counts as failed); data objects of removed sections are removal's
+    if (!error && !refused.length) {
+      for (const { old } of replacing.values()) {
+        if (old.metadata.deletionTimestamp) continue;
+        await this.d.client.delete({ apiVersion: old.apiVersion!, kind: old.kind!, name: old.metadata.name, namespace: old.metadata.namespace }, { uid: old.metadata.uid, propagation: 'Foreground' });
+        this.d.events.normal(raw, 'Replacing', `deleting ${old.kind} ${old.metadata.name} in the foreground: what replaces it is created once it and its pods are gone`);
+        log.info({ kind: old.kind, name: old.metadata.name }, 'deleting the predecessor in the foreground');
+      }
       for (const o of this.d.store.owned(raw)) {
         if (keep.has(objectKey(o)) || removalOwns(o, removal.removing) || isMasterSecret(o, ledger)) continue;
         if (holdsData(o)) {
@@ -208,7 +276,7 @@ export class Reconciler {
         this.d.events.normal(raw, 'Pruned', `deleted ${o.kind} ${o.metadata.name}: no longer in the spec`);
         log.info({ kind: o.kind, name: o.metadata.name }, 'pruned');
       }
-    } else {
+    } else if (error) {
       this.d.events.warning(raw, 'ApplyFailed', error);
     }
 
@@ -216,18 +284,51 @@ export class Reconciler {
     const usable = SERVICES.filter((s) => data[s]?.ready);
     ledger = await this.saveLedger(raw, ledger, recordObserved(ledger, usable));
     const workloads: WorkloadObservation[] = desired
-      .filter((o) => o.kind === 'Deployment')
-      .map((o) => ({ name: o.metadata.name, live: this.d.store.get('apps/v1', 'Deployment', namespace, o.metadata.name), heldBack: holds.get(objectKey(o)) }));
+      .filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')
+      .map((o) => {
+        const held = holds.get(objectKey(o));
+        return { name: o.metadata.name, kind: o.kind as 'Deployment' | 'StatefulSet', live: this.d.store.get('apps/v1', o.kind, namespace, o.metadata.name), heldBack: held, replacing: replacing.get(objectKey(o))?.reason, ...(held?.startsWith(WAITING_FOR_MIGRATIONS) ? { heldReason: 'WaitingForMigrations' } : {}) };
+      });
     const removals: Removals = { pending: removal.pending, blocked: removal.blocked, released: ledger.released ?? [] };
-    const status = computeStatus(p, { generation, data, wanted: wantedServices(p), workloads, error, removals }, raw.status, this.now());
+    // what waits for the owner: refused objects, a failed migrations Job (a transient error outranks them: it is retried)
+    const stalledBy = [...refused, ...(migrations?.failure ? [migrations.failure] : [])];
+    const failure = error
+      ? { error: summarize([error, ...stalledBy]) }
+      : stalledBy.length
+        ? { error: summarize(stalledBy), errorReason: refused.length ? 'ApplyRejected' : 'MigrationsFailed', stalled: true }
+        : {};
+    const status = computeStatus(p, { generation, data, wanted: wantedServices(p), workloads, ...failure, removals }, raw.status, this.now());
     await this.writeStatus(raw, status);
     this.recordTransitions(raw, raw.status, status);
 
     if (error) return retry(new Error(error));
     if (removal.pending.length) return requeue(10_000, 'removing data services');
     if (data.requeueAfterMs) return requeue(data.requeueAfterMs, 'waiting for data services');
-    if (workloads.some((w) => !deploymentState(w).ready)) return requeue(30_000, 'waiting for rollouts');
+    if (stalledBy.length) return terminal(summarize(stalledBy));
+    if (workloads.some((w) => !workloadState(w).ready)) return requeue(30_000, 'waiting for rollouts');
     return done();
+  }
+
+  /**
+   * The current migrations Job as the informer cache shows it (undefined without migrations). A
+   * failed one is reported with its pod's reason: the pods are listed then, once per pass.
+   */
+  private async migrationGate(desired: KubeObject[], rollsOut: (o: KubeObject) => boolean): Promise<MigrationGate | undefined> {
+    const job = desired.find((o) => o.kind === 'Job' && o.metadata.labels?.['app.kubernetes.io/component'] === 'migrations');
+    if (!job) return undefined;
+    const live = this.d.store.get('batch/v1', 'Job', job.metadata.namespace, job.metadata.name);
+    const state = jobState(live);
+    const gate = { job: job.metadata.name, succeeded: state.succeeded, message: state.message, rollsOut: rollsOut as MigrationGate['rollsOut'] };
+    if (!state.failed || !live) return gate;
+    let pod: string;
+    try {
+      const { items } = await this.d.client.list('v1', 'Pod', { namespace: job.metadata.namespace, labelSelector: `batch.kubernetes.io/controller-uid=${live.metadata.uid}` });
+      const quoted = podToQuote(items);
+      pod = quoted ? podFailure(quoted) : 'no pod left to read';
+    } catch (err) {
+      pod = `its pods could not be read: ${shortKubeError(err)}`;
+    }
+    return { ...gate, message: 'failed', failure: `migrations Job ${job.metadata.name} failed: ${state.message}; ${pod}` };
   }
 
   /**
@@ -279,6 +380,17 @@ export class Reconciler {
     const live = this.d.store.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
     const v = verdict(obj, live);
     if (v === 'up-to-date') return;
+    // an autoscaler takes spec.replicas over: share the field first, or our apply resets it to 1
+    const handover = replicasHandover(obj, live);
+    if (handover) {
+      try {
+        await this.d.client.apply(handover as Obj, { as: HANDOVER_MANAGER });
+        log.info({ kind: obj.kind, name: obj.metadata.name }, 'replicas handed over to the autoscaler');
+      } catch (err) {
+        // a conflict: another manager (the autoscaler) holds the field already, so ours can go
+        if (!(err instanceof KubeError && err.code === 409)) throw err;
+      }
+    }
     await this.d.client.apply(obj as Obj);
     this.d.metrics.applied.inc({ kind: obj.kind });
     if (v === 'drift') {
@@ -510,6 +622,10 @@ export class Reconciler {
   private now(): string {
     return (this.d.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
+
+  private clock(): number {
+    return (this.d.now?.() ?? new Date()).getTime();
+  }
 }
 
 /** A finalizer wherever something outside the namespace needs cleanup: anything in the ledger, an EFS volume. */
@@ -571,7 +687,7 @@ function connectionSecret(p: BookingPlatform, data: Record<string, string>): Kub
 }
 
 /** Objects that must wait, by key, with the reason (shown in status). */
-function heldBack(p: BookingPlatform, desired: KubeObject[], data: DataObservation, connectionReady: boolean): Map<string, string> {
+function heldBack(p: BookingPlatform, desired: KubeObject[], data: DataObservation, connectionReady: boolean, migrations?: MigrationGate): Map<string, string> {
   const holds = new Map<string, string>();
   const connName = connectionSecretName(p);
   for (const o of desired) {
@@ -588,9 +704,22 @@ function heldBack(p: BookingPlatform, desired: KubeObject[], data: DataObservati
       holds.set(objectKey(o), `waiting for ${firstBlocked(p, data)}`);
     } else if (o.metadata.labels?.['app.kubernetes.io/name'] === 'whatsapp' && usesEfs(p) && !data.fileSystem?.fileSystemId) {
       holds.set(objectKey(o), `waiting for the file system: ${data.fileSystem?.message ?? 'not observed yet'}`);
+    } else if (needsConnection && migrations && !migrations.succeeded && o.kind !== 'Job' && migrations.rollsOut(o)) {
+      // only a change waits: what runs keeps running the old version
+      holds.set(objectKey(o), `${WAITING_FOR_MIGRATIONS} ${migrations.job}: ${migrations.message}`);
     }
   }
   return holds;
+}
+
+/** Which live object a refusal was against: its uid and spec generation (status churn does not count). */
+function liveIdentity(live: Obj | undefined): string | undefined {
+  return live ? `${live.metadata.uid}/${live.metadata.generation ?? live.metadata.resourceVersion}` : undefined;
+}
+
+/** At most three problems in one message; the count of the rest. */
+function summarize(problems: string[]): string {
+  return problems.length > 3 ? `${problems.slice(0, 3).join('; ')}; and ${problems.length - 3} more` : problems.join('; ');
 }
 
 function firstBlocked(p: BookingPlatform, data: DataObservation): string {
@@ -601,10 +730,16 @@ function firstBlocked(p: BookingPlatform, data: DataObservation): string {
   return 'the connection Secret';
 }
 
+/** The name of the other BookingPlatform that controls `live`, if any. */
+function otherPlatformOwning(live: Obj | undefined, uid: string): string | undefined {
+  const ref = live?.metadata.ownerReferences?.find((r) => r.controller);
+  return ref && ref.kind === KIND && ref.uid !== uid ? ref.name : undefined;
+}
+
 function podSpecOf(o: KubeObject): any {
   const spec = o.spec as any;
   if (o.kind === 'CronJob') return spec?.jobTemplate?.spec?.template?.spec;
-  if (o.kind === 'Deployment' || o.kind === 'Job') return spec?.template?.spec;
+  if (o.kind === 'Deployment' || o.kind === 'StatefulSet' || o.kind === 'Job') return spec?.template?.spec;
   return undefined;
 }
 

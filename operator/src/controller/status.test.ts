@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { platform, set, withDatabase, withIngress } from '../../test/fixtures/platform.ts';
-import { computeStatus, deploymentState, type Observed } from './status.ts';
+import { computeStatus, deploymentState, statefulSetState, workloadState, type Observed } from './status.ts';
 
 const available = (name: string, replicas = 2) => ({ name, live: { metadata: { generation: 3 }, spec: { replicas }, status: { observedGeneration: 3, replicas, updatedReplicas: replicas, availableReplicas: replicas } } });
 const p = platform('acme', withDatabase(), withIngress());
@@ -64,12 +64,19 @@ describe('computeStatus', () => {
     expect(byType(invalid).Ready!.status).toBe('False');
   });
 
-  it('quotes the unavailable Deployment, and calls a once-Ready platform Degraded', () => {
+  it('quotes the unavailable Deployment, and calls a once-Ready platform rolling out Updating, not Degraded', () => {
     const rolling = { name: 'acme-backend', live: { metadata: { generation: 3 }, spec: { replicas: 2 }, status: { observedGeneration: 3, replicas: 2, updatedReplicas: 2, availableReplicas: 1, unavailableReplicas: 1, conditions: [{ type: 'Available', message: 'Deployment does not have minimum availability.' }] } } };
     const before = computeStatus(p, base, undefined, NOW);
     const s = computeStatus(p, { ...base, workloads: [rolling] }, before, '2026-11-23T12:05:00Z');
     expect(byType(s).WorkloadsReady).toMatchObject({ status: 'False', reason: 'RollingOut', message: 'acme-backend: 1 of 2 replicas unavailable (Deployment does not have minimum availability.)' });
-    expect(s.phase).toBe('Degraded');
+    expect(s.phase).toBe('Updating');
+    // still rolling out on the next pass; Ready again when it is done
+    const again = computeStatus(p, { ...base, workloads: [rolling] }, s, '2026-11-23T12:06:00Z');
+    expect(again.phase).toBe('Updating');
+    expect(computeStatus(p, base, again, '2026-11-23T12:07:00Z').phase).toBe('Ready');
+    // a first rollout is Pending; a failure the operator retries on a platform that was up is Degraded
+    expect(computeStatus(p, { ...base, workloads: [rolling] }, undefined, NOW).phase).toBe('Pending');
+    expect(computeStatus(p, { ...base, error: 'Deployment acme-backend: admission webhook denied the request' }, s, NOW).phase).toBe('Degraded');
     expect(byType(s).Ready!.lastTransitionTime).toBe('2026-11-23T12:05:00Z');
     expect(byType(s).DatabaseReady!.lastTransitionTime).toBe(NOW);
   });
@@ -93,5 +100,28 @@ describe('deploymentState', () => {
     expect(deploymentState({ name: 'a' }).message).toBe('a: not created yet');
     expect(deploymentState({ name: 'a', live: { metadata: { generation: 4 }, spec: { replicas: 1 }, status: { observedGeneration: 3 } } }).message).toBe('a: rollout not observed yet');
     expect(deploymentState({ name: 'a', live: { metadata: { generation: 1 }, spec: { replicas: 2 }, status: { observedGeneration: 1, replicas: 3, updatedReplicas: 2, availableReplicas: 2 } } }).message).toBe('a: 1 old replicas pending termination');
+  });
+});
+
+describe('statefulSetState', () => {
+  const sts = (status: Record<string, unknown>, generation = 2) => ({ name: 'gw', kind: 'StatefulSet' as const, live: { metadata: { generation }, spec: { replicas: 1 }, status: { observedGeneration: 2, ...status } } });
+  const rolledOut = { replicas: 1, readyReplicas: 1, updatedReplicas: 1, currentRevision: 'gw-1', updateRevision: 'gw-1' };
+
+  it('is ready when its pod is ready at the update revision (kubectl rollout status)', () => {
+    expect(statefulSetState(sts(rolledOut))).toEqual({ ready: true, message: 'gw: 1 of 1 ready' });
+    expect(statefulSetState(sts(rolledOut, 3)).message).toBe('gw: rollout not observed yet');
+    expect(statefulSetState(sts({ ...rolledOut, updatedReplicas: 0, updateRevision: 'gw-2' })).message).toBe('gw: 0 of 1 replicas updated');
+    // the pod of a lost node: marked not ready, Terminating, not replaced
+    expect(statefulSetState(sts({ ...rolledOut, readyReplicas: 0 }))).toEqual({ ready: false, message: 'gw: 0 of 1 replicas ready' });
+    expect(statefulSetState({ name: 'gw', kind: 'StatefulSet' }).message).toBe('gw: not created yet');
+  });
+
+  it('is chosen by kind, and a workload waiting for the one it replaces is not ready', () => {
+    expect(workloadState(sts(rolledOut)).ready).toBe(true);
+    expect(workloadState({ ...sts(rolledOut), kind: 'Deployment' }).ready).toBe(false); // read as a Deployment: no availableReplicas
+    expect(workloadState({ name: 'gw', kind: 'StatefulSet', replacing: 'replaces Deployment gw' })).toEqual({ ready: false, message: 'gw: replaces Deployment gw' });
+    const s = computeStatus(p, { ...base, workloads: [available('acme-backend'), sts({ ...rolledOut, readyReplicas: 0 })] }, undefined, NOW);
+    expect(byType(s).WorkloadsReady).toMatchObject({ status: 'False', reason: 'RollingOut', message: 'gw: 0 of 1 replicas ready' });
+    expect(s.components).toContainEqual({ name: 'gw', kind: 'StatefulSet', ready: false, message: 'gw: 0 of 1 replicas ready' });
   });
 });

@@ -17,12 +17,18 @@ import type { DataObservation, ServiceName, ServiceState } from '../data/types.t
 import { endpoints } from '../render/ingress.ts';
 
 export interface WorkloadObservation {
-  /** Deployment name. */
+  /** Deployment (or StatefulSet) name. */
   name: string;
-  /** The live Deployment (undefined: not created yet). */
+  /** Default Deployment. */
+  kind?: 'Deployment' | 'StatefulSet';
+  /** The live object (undefined: not created yet). */
   live?: { metadata?: { generation?: number }; spec?: { replicas?: number }; status?: any };
   /** Why it was not applied yet (e.g. waiting for the database). */
   heldBack?: string;
+  /** The WorkloadsReady reason while held (default WaitingForDataServices). */
+  heldReason?: string;
+  /** Why it waits for the object it replaces to be gone (a Deployment that became a StatefulSet). */
+  replacing?: string;
 }
 
 export interface Observed {
@@ -59,9 +65,15 @@ const SERVICE_CONDITION: Record<ServiceName, string> = { database: 'DatabaseRead
 type Cond = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
 const cond = (type: string, ok: boolean, reason: string, message: string): Cond => ({ type, status: ok ? 'True' : 'False', reason, message });
 
+/** Whether a workload has fully rolled out and is available, by its kind. */
+export function workloadState(w: WorkloadObservation): { ready: boolean; message: string } {
+  return w.kind === 'StatefulSet' ? statefulSetState(w) : deploymentState(w);
+}
+
 /** Whether a Deployment has fully rolled out and is available (kubectl rollout status's rules). */
 export function deploymentState(w: WorkloadObservation): { ready: boolean; message: string } {
   if (w.heldBack) return { ready: false, message: `${w.name}: ${w.heldBack}` };
+  if (w.replacing) return { ready: false, message: `${w.name}: ${w.replacing}` };
   const d = w.live;
   if (!d) return { ready: false, message: `${w.name}: not created yet` };
   const st = d.status ?? {};
@@ -76,6 +88,24 @@ export function deploymentState(w: WorkloadObservation): { ready: boolean; messa
     return { ready: false, message: `${w.name}: ${st.unavailableReplicas ?? want - (st.availableReplicas ?? 0)} of ${want} replicas unavailable${available?.message ? ` (${available.message})` : ''}` };
   }
   return { ready: true, message: `${w.name}: ${st.availableReplicas ?? 0} of ${want} available` };
+}
+
+/**
+ * Whether a StatefulSet has fully rolled out and is ready (kubectl rollout status's rules for
+ * RollingUpdate: every pod ready and at the update revision). A pod lost with its node counts as
+ * not ready; the message cannot say more, since the operator does not watch pods.
+ */
+export function statefulSetState(w: WorkloadObservation): { ready: boolean; message: string } {
+  if (w.heldBack) return { ready: false, message: `${w.name}: ${w.heldBack}` };
+  if (w.replacing) return { ready: false, message: `${w.name}: ${w.replacing}` };
+  const s = w.live;
+  if (!s) return { ready: false, message: `${w.name}: not created yet` };
+  const st = s.status ?? {};
+  const want = s.spec?.replicas ?? 1;
+  if ((st.observedGeneration ?? 0) < (s.metadata?.generation ?? 0)) return { ready: false, message: `${w.name}: rollout not observed yet` };
+  if ((st.updatedReplicas ?? 0) < want || (st.updateRevision && st.currentRevision !== st.updateRevision)) return { ready: false, message: `${w.name}: ${st.updatedReplicas ?? 0} of ${want} replicas updated` };
+  if ((st.readyReplicas ?? 0) < want) return { ready: false, message: `${w.name}: ${st.readyReplicas ?? 0} of ${want} replicas ready` };
+  return { ready: true, message: `${w.name}: ${st.readyReplicas ?? 0} of ${want} ready` };
 }
 
 export function computeStatus(p: BookingPlatform, o: Observed, previous: BookingPlatformStatus | undefined, now: string): BookingPlatformStatus {
@@ -97,13 +127,13 @@ export function computeStatus(p: BookingPlatform, o: Observed, previous: Booking
     for (const s of ['database', 'cache', 'fileSystem'] as const) {
       if (!o.wanted.includes(s)) conds.push(cond(SERVICE_CONDITION[s], true, 'NotRequired', `the platform has no ${s}`));
     }
-    const workloadStates = o.workloads.map((w) => ({ w, s: deploymentState(w) }));
-    for (const { w, s } of workloadStates) components.push({ name: w.name, kind: 'Deployment', ready: s.ready, ...(s.ready ? {} : { message: s.message }) });
+    const workloadStates = o.workloads.map((w) => ({ w, s: workloadState(w) }));
+    for (const { w, s } of workloadStates) components.push({ name: w.name, kind: w.kind ?? 'Deployment', ready: s.ready, ...(s.ready ? {} : { message: s.message }) });
     const blockedWorkload = workloadStates.find(({ s }) => !s.ready);
     const heldBack = workloadStates.find(({ w }) => w.heldBack);
     conds.push(
       blockedWorkload
-        ? cond('WorkloadsReady', false, heldBack ? 'WaitingForDataServices' : 'RollingOut', blockedWorkload.s.message)
+        ? cond('WorkloadsReady', false, heldBack ? (heldBack.w.heldReason ?? 'WaitingForDataServices') : 'RollingOut', blockedWorkload.s.message)
         : cond('WorkloadsReady', true, 'Available', `${o.workloads.length} Deployments available`),
     );
     // a usable service whose correction AWS rejected still serves: not Stalled
@@ -149,7 +179,10 @@ export function computeStatus(p: BookingPlatform, o: Observed, previous: Booking
           ? { reason: `${SERVICE_CONDITION[blockedService.name].replace('Ready', '')}NotReady`, message: `${blockedService.name}: ${blockedService.state.message}` }
           : { reason: 'WorkloadsNotReady', message: blockedWorkload!.s.message };
       conds.unshift(cond('Ready', false, why.reason, why.message), cond('Reconciling', !terminal, terminal ? 'Stalled' : why.reason, terminal ? 'stalled' : why.message), cond('Stalled', Boolean(terminal), terminal ? 'Terminal' : 'Progressing', stalledMsg ?? 'making progress'));
-      phase = terminal ? 'Failed' : blockedService ? 'Provisioning' : previous?.phase === 'Ready' || previous?.phase === 'Degraded' ? 'Degraded' : 'Pending';
+      // a platform that was up and is taking a change (a rollout, a section being removed) is
+      // Updating; Degraded is kept for a failure the operator is retrying
+      const wasUp = previous?.phase === 'Ready' || previous?.phase === 'Updating' || previous?.phase === 'Degraded';
+      phase = terminal ? 'Failed' : blockedService ? 'Provisioning' : !wasUp ? 'Pending' : o.error ? 'Degraded' : 'Updating';
     }
   }
 

@@ -33,14 +33,24 @@ export interface RequestControl {
   signal?: AbortSignal;
 }
 
+/** One field the apiserver refused: an entry of its Status's `details.causes`. */
+export interface KubeErrorCause {
+  reason?: string;
+  field?: string;
+  message?: string;
+}
+
 /** An error from the apiserver with its HTTP status code (0 when none was received). */
 export class KubeError extends Error {
   readonly code: number;
   readonly reason?: string;
-  constructor(message: string, code: number, reason?: string) {
+  /** Per-field causes of a 422 (or 400), when the apiserver gives them. */
+  readonly causes?: KubeErrorCause[];
+  constructor(message: string, code: number, reason?: string, causes?: KubeErrorCause[]) {
     super(message);
     this.code = code;
     this.reason = reason;
+    if (causes?.length) this.causes = causes;
   }
 }
 
@@ -91,9 +101,12 @@ export class KubeClient {
     return { items: (res.items ?? []).map((o) => ({ ...o, apiVersion, kind })), resourceVersion: res.metadata?.resourceVersion ?? '' };
   }
 
-  /** Server-side apply with the operator's field manager, taking ownership from others (force). */
-  async apply<T extends Obj>(obj: T): Promise<T> {
-    const path = `${await this.objectPath(refOf(obj))}?fieldManager=${FIELD_MANAGER}&force=true`;
+  /**
+   * Server-side apply with the operator's field manager, taking ownership from others (force).
+   * `as` applies under another manager without force (the replicas hand-over to an autoscaler).
+   */
+  async apply<T extends Obj>(obj: T, opts: { as?: string } = {}): Promise<T> {
+    const path = `${await this.objectPath(refOf(obj))}?${opts.as ? `fieldManager=${encodeURIComponent(opts.as)}` : `fieldManager=${FIELD_MANAGER}&force=true`}`;
     return this.send<T>('apply', 'PATCH', path, obj, 'application/apply-patch+yaml');
   }
 
@@ -123,9 +136,12 @@ export class KubeClient {
     return this.send<T>('patch', 'PATCH', path, body, type === 'json' ? 'application/json-patch+json' : 'application/merge-patch+json');
   }
 
-  /** Delete; absent (or replaced, when `uid` no longer matches) is fine. Background propagation. */
-  async delete(ref: ObjectRef, opts: { uid?: string } = {}): Promise<void> {
-    const body = { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', ...(opts.uid ? { preconditions: { uid: opts.uid } } : {}) };
+  /**
+   * Delete; absent (or replaced, when `uid` no longer matches) is fine. Background propagation,
+   * or Foreground: the object stays (finalizer foregroundDeletion) until its dependents are gone.
+   */
+  async delete(ref: ObjectRef, opts: { uid?: string; propagation?: 'Background' | 'Foreground' } = {}): Promise<void> {
+    const body = { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: opts.propagation ?? 'Background', ...(opts.uid ? { preconditions: { uid: opts.uid } } : {}) };
     try {
       await this.send('delete', 'DELETE', await this.objectPath(ref), body);
     } catch (err) {
@@ -214,7 +230,7 @@ export class KubeClient {
     } catch {
       parsed = text;
     }
-    if (code < 200 || code > 299) throw new KubeError(parsed?.message ?? `${method} ${path}: HTTP ${code}`, code, parsed?.reason);
+    if (code < 200 || code > 299) throw new KubeError(parsed?.message ?? `${method} ${path}: HTTP ${code}`, code, parsed?.reason, parsed?.details?.causes);
     return parsed as T;
   }
 }

@@ -33,7 +33,7 @@ const CLUSTER_SCOPED = new Set(['PersistentVolume']);
 /** Apply order: what others depend on first (ServiceAccounts before Deployments, …). */
 const KIND_ORDER = [
   'DBSubnetGroup', 'DBCluster', 'DBInstance', 'CacheSubnetGroup', 'ReplicationGroup', 'FileSystem', 'MountTarget', 'AccessPoint', 'Bucket',
-  'ServiceAccount', 'PersistentVolume', 'PersistentVolumeClaim', 'NetworkPolicy', 'Service', 'Job', 'Deployment',
+  'ServiceAccount', 'PersistentVolume', 'PersistentVolumeClaim', 'NetworkPolicy', 'Service', 'Job', 'Deployment', 'StatefulSet',
   'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'CronJob', 'Ingress',
 ];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { find, ofKind } from '../../test/fixtures/objects.ts';
-import { platform, set, withDatabase } from '../../test/fixtures/platform.ts';
+import { platform, set, withDatabase, type Modifier } from '../../test/fixtures/platform.ts';
 import { renderPlatform } from './index.ts';
 
 describe('session cleanup and migrations', () => {
@@ -21,5 +21,25 @@ describe('session cleanup and migrations', () => {
     expect(a.spec.template.spec.containers[0].command).toEqual(['alembic', 'upgrade', 'head']);
     expect(jobs('b:1')[0].metadata.name).toBe(a.metadata.name);
     expect(jobs('b:2')[0].metadata.name).not.toBe(a.metadata.name);
+  });
+
+  it('names the migrations Job by its whole spec: a Job is never asked to change (its template is immutable), a new spec is a new Job', () => {
+    const job = (facts: { connectionHash?: string }, ...mods: Modifier[]) => ofKind(renderPlatform(platform('acme', ...withJobs, ...mods), facts), 'Job')[0];
+    const base = job({ connectionHash: 'c1' });
+    const variants = [
+      job({ connectionHash: 'c2' }), // the connection changed (a rotated password)
+      job({ connectionHash: 'c1' }, set('backend.resources', { requests: { cpu: '1', memory: '2Gi' } })),
+      job({ connectionHash: 'c1' }, set('environment', 'staging')), // a label of the pod template
+      job({ connectionHash: 'c1' }, set('migrations', { command: ['alembic', 'upgrade', 'head'], backoffLimit: 5 })),
+    ];
+    for (const v of variants) {
+      expect(JSON.stringify(v.spec)).not.toBe(JSON.stringify(base.spec));
+      expect(v.metadata.name).not.toBe(base.metadata.name);
+    }
+    expect(new Set(variants.map((v) => v.metadata.name)).size).toBe(variants.length);
+    // the same input: the same name and the same spec (the apply is a no-op, the Job never reruns)
+    const again = job({ connectionHash: 'c1' });
+    expect(again.metadata.name).toBe(base.metadata.name);
+    expect(again.spec).toEqual(base.spec);
   });
 });

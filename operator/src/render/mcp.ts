@@ -4,8 +4,11 @@ import type { BookingPlatform, McpServerSpec } from '../api/types.generated.ts';
 import type { Facts } from './facts.ts';
 import { workload } from './workload.ts';
 
-export function enabledMcpServers(p: BookingPlatform): McpServerSpec[] {
-  return (p.spec.mcpServers ?? []).filter((m) => m.enabled);
+/** An enabled entry: validation requires its image and port (a disabled one may omit them). */
+export type EnabledMcpServer = McpServerSpec & { image: string; port: number };
+
+export function enabledMcpServers(p: BookingPlatform): EnabledMcpServer[] {
+  return (p.spec.mcpServers ?? []).filter((m): m is EnabledMcpServer => m.enabled);
 }
 
 export function mcpServers(chart: Chart, p: BookingPlatform, facts: Facts): void {

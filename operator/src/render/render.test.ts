@@ -55,6 +55,22 @@ describe.each(EXAMPLE_FILES)('%s', (file) => {
     }
   });
 
+  it('requests CPU and memory for every container (none runs BestEffort), and caps its memory', () => {
+    for (const { owner, spec } of podSpecs(objects)) {
+      for (const c of spec.containers) {
+        expect(Object.keys(c.resources?.requests ?? {}), `${owner} ${c.name}`).toEqual(expect.arrayContaining(['cpu', 'memory']));
+        expect(c.resources.limits?.memory, `${owner} ${c.name}`).toBeDefined();
+      }
+    }
+  });
+
+  it('autoscales only workloads whose containers request CPU (the HPA measures utilization of the request)', () => {
+    for (const hpa of objects.filter((o) => o.kind === 'HorizontalPodAutoscaler') as any[]) {
+      const target = objects.find((o) => o.kind === hpa.spec.scaleTargetRef.kind && o.metadata.name === hpa.spec.scaleTargetRef.name) as any;
+      for (const c of target.spec.template.spec.containers) expect(c.resources.requests.cpu, `${hpa.metadata.name} ${c.name}`).toBeDefined();
+    }
+  });
+
   it('never carries a password', () => {
     const text = JSON.stringify(objects);
     expect(text).not.toMatch(/change-me-locally/);

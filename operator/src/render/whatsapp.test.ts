@@ -7,17 +7,25 @@ import { DEFAULT_CONTEXT, whatsappVolumeName } from './names.ts';
 describe('whatsapp gateway', () => {
   const p = platform('acme', withWhatsapp());
   const objects = renderPlatform(p, { fileSystemId: 'fs-0123', accessPointId: 'fsap-0456' });
-  const deployment = find(objects, 'Deployment', 'acme-whatsapp');
+  const set_ = find(objects, 'StatefulSet', 'acme-whatsapp');
 
-  it('is a strict singleton: one replica, Recreate, no HPA, no PDB', () => {
-    expect(deployment.spec.replicas).toBe(1);
-    expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
+  it('is at most one, even when its node is lost: a StatefulSet of one (never a Deployment), no HPA, no PDB', () => {
+    // a Deployment replaces a pod as soon as it is Terminating; a StatefulSet waits until it is gone
+    expect(ofKind(objects, 'Deployment').map((d) => d.metadata.name)).not.toContain('acme-whatsapp');
+    expect(set_.spec).toMatchObject({ replicas: 1, serviceName: 'acme-whatsapp', podManagementPolicy: 'Parallel', updateStrategy: { type: 'RollingUpdate' } });
+    expect(set_.spec.updateStrategy.rollingUpdate).toBeUndefined(); // no partition, no maxUnavailable > 1
+    expect(set_.spec.selector.matchLabels).toEqual(find(objects, 'Service', 'acme-whatsapp').spec.selector);
     expect(ofKind(objects, 'HorizontalPodAutoscaler').map((h) => h.spec.scaleTargetRef.name)).not.toContain('acme-whatsapp');
     expect(ofKind(objects, 'PodDisruptionBudget').map((x) => x.metadata.name)).not.toContain('acme-whatsapp');
   });
 
+  it('mounts the platform\'s own claim, not a volumeClaimTemplate: the session stays where an earlier Deployment kept it', () => {
+    expect(set_.spec.volumeClaimTemplates).toBeUndefined();
+    expect(set_.spec.template.spec.volumes).toContainEqual({ name: 'auth-info', persistentVolumeClaim: { claimName: 'acme-whatsapp-auth' } });
+  });
+
   it('keeps /app/auth_info on the EFS access point', () => {
-    const pod = deployment.spec.template.spec;
+    const pod = set_.spec.template.spec;
     expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'auth-info', mountPath: '/app/auth_info' });
     expect(pod.volumes).toContainEqual({ name: 'auth-info', persistentVolumeClaim: { claimName: 'acme-whatsapp-auth' } });
     const pvc = find(objects, 'PersistentVolumeClaim', 'acme-whatsapp-auth');

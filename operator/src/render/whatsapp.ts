@@ -1,7 +1,11 @@
 /**
- * The WhatsApp gateway (Baileys): a strict singleton. One replica, `Recreate` (the old pod is gone
- * before the new one starts, even during a rollout), no HPA, no PDB. Its session state lives at
- * /app/auth_info on an EFS access point, so it survives restarts and moves between nodes.
+ * The WhatsApp gateway (Baileys): at most one, ever — two sessions on one account (and one session
+ * directory) must never run. A StatefulSet of one (workload.ts `singletonSet`): its pod is
+ * replaced only once the old one is gone from the apiserver, through rollouts and node loss alike
+ * (an evicted pod on an unreachable node holds the name until the node is deleted or tainted
+ * `out-of-service`). No HPA, no PDB. Its session state lives at /app/auth_info on the platform's
+ * own claim (an EFS access point), not a volumeClaimTemplate, so it survives restarts, moves
+ * between nodes and is the same claim a Deployment of earlier builds mounted.
  */
 import type { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
@@ -15,7 +19,8 @@ export const EFS_CSI_DRIVER = 'efs.csi.aws.com';
 
 export function whatsapp(chart: Chart, p: BookingPlatform, facts: Facts, ctx: RenderContext): void {
   const wa = p.spec.whatsapp;
-  if (!wa?.enabled) return;
+  // validation requires the image of an enabled gateway (a disabled one may omit it)
+  if (!wa?.enabled || wa.image === undefined) return;
   const size = k8s.Quantity.fromString(String(wa.authStorage.size));
   const meta = { labels: labels(p, 'whatsapp', 'gateway') };
   const onEfs = usesEfs(p);

@@ -1,6 +1,7 @@
 /**
  * One HTTP component: ServiceAccount + Deployment + Service, and, as asked, a
  * HorizontalPodAutoscaler and a PodDisruptionBudget. Every app component is built from this.
+ * A singleton is a StatefulSet of one instead of a Deployment (see `singletonSet`).
  */
 import type { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
@@ -22,7 +23,7 @@ export interface WorkloadInput {
   env?: EnvVar[];
   iamRoleArn?: string;
   connection: boolean;
-  /** Singleton: Recreate, so an old and a new pod never run at once. */
+  /** Singleton: at most one pod, ever — a StatefulSet of one (see `singletonSet`). */
   singleton?: boolean;
   volumes?: k8s.Volume[];
   volumeMounts?: k8s.VolumeMount[];
@@ -41,38 +42,41 @@ export function workload(chart: Chart, p: BookingPlatform, facts: Facts, w: Work
 
   const replicas = w.singleton ? 1 : w.autoscaling ? undefined : (w.replicas ?? 1);
   const annotations = podAnnotations(p, facts, w.connection);
-  new k8s.KubeDeployment(chart, `${w.component}-deployment`, {
-    metadata: meta,
-    spec: {
-      ...(replicas !== undefined ? { replicas } : {}),
-      revisionHistoryLimit: 5,
-      selector: { matchLabels: selector },
-      strategy: w.singleton
-        ? { type: 'Recreate' }
-        : { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%'), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
-      template: {
-        metadata: { labels: meta.labels, ...(annotations ? { annotations } : {}) },
-        spec: podSpec({
-          serviceAccountName: name,
-          topologySpread: w.singleton ? undefined : selector,
-          terminationGracePeriodSeconds: w.singleton ? 30 : 60,
-          volumes: w.volumes,
-          containers: [
-            container(p, {
-              name: w.component,
-              image: w.image,
-              port: w.port,
-              healthPath: w.healthPath,
-              env: w.env,
-              resources: w.resources,
-              connection: w.connection,
-              volumeMounts: w.volumeMounts,
-            }),
-          ],
+  const template: k8s.PodTemplateSpec = {
+    metadata: { labels: meta.labels, ...(annotations ? { annotations } : {}) },
+    spec: podSpec({
+      serviceAccountName: name,
+      topologySpread: w.singleton ? undefined : selector,
+      terminationGracePeriodSeconds: w.singleton ? 30 : 60,
+      volumes: w.volumes,
+      containers: [
+        container(p, {
+          name: w.component,
+          image: w.image,
+          port: w.port,
+          healthPath: w.healthPath,
+          env: w.env,
+          resources: w.resources,
+          connection: w.connection,
+          volumeMounts: w.volumeMounts,
         }),
+      ],
+    }),
+  };
+  if (w.singleton) {
+    new k8s.KubeStatefulSet(chart, `${w.component}-statefulset`, { metadata: meta, spec: singletonSet(name, selector, template) });
+  } else {
+    new k8s.KubeDeployment(chart, `${w.component}-deployment`, {
+      metadata: meta,
+      spec: {
+        ...(replicas !== undefined ? { replicas } : {}),
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: selector },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%'), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+        template,
       },
-    },
-  });
+    });
+  }
 
   new k8s.KubeService(chart, `${w.component}-service`, {
     metadata: { ...meta, ...(w.serviceAnnotations ? { annotations: w.serviceAnnotations } : {}) },
@@ -104,4 +108,29 @@ export function workload(chart: Chart, p: BookingPlatform, facts: Facts, w: Work
       spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
     });
   }
+}
+
+/**
+ * At most one pod, even when its node is lost. A Deployment (even `Recreate`) replaces a pod as
+ * soon as it is marked for deletion: an evicted pod on an unreachable node stays Terminating while
+ * its replacement runs elsewhere. A StatefulSet's pod has a fixed name (`<name>-0`), and the
+ * controller creates it again only once the old pod object is gone from the apiserver — after the
+ * kubelet confirmed it stopped, or after the node was deleted or tainted `out-of-service` (see
+ * docs/architecture.md). `Parallel` because with one pod ordering means nothing, and
+ * `OrderedReady` would leave a rollout stuck behind a pod that never became Ready
+ * (kubernetes/kubernetes#67250); a rolling update of one pod still deletes the old pod and waits
+ * until it is gone before creating the new one. `serviceName` is the component's own Service (the
+ * API requires one; no per-pod DNS is used). No volumeClaimTemplates: the pod mounts the
+ * platform's existing claim, so the session state stays where it was.
+ */
+function singletonSet(name: string, selector: Record<string, string>, template: k8s.PodTemplateSpec): k8s.StatefulSetSpec {
+  return {
+    replicas: 1,
+    serviceName: name,
+    podManagementPolicy: 'Parallel',
+    updateStrategy: { type: 'RollingUpdate' },
+    revisionHistoryLimit: 5,
+    selector: { matchLabels: selector },
+    template,
+  };
 }

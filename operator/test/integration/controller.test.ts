@@ -90,10 +90,13 @@ describe('following the spec', () => {
     expect(await op.metric('booking_operator_drift_corrected_total')).toBeGreaterThanOrEqual(1);
   });
 
-  it('makes zero writes on a no-op reconcile', async () => {
+  it('makes zero writes on a no-op reconcile, quantities written in non-canonical forms included', async () => {
+    // the apiserver stores 1000m as 1, 1024Mi as 1Gi and 2 as "2": still no drift on the next pass
+    patch({ spec: { admin: { resources: { requests: { cpu: '1000m', memory: '1024Mi' }, limits: { cpu: 2, memory: '1024Mi' } } } } });
+    await waitUntil('admin resources applied', () => JSON.stringify(get(['deployment', 'acme-admin', '-n', ns]).spec.template.spec.containers[0].resources) === JSON.stringify({ limits: { cpu: '2', memory: '1Gi' }, requests: { cpu: '1', memory: '1Gi' } }));
     // what the operator owns of every object: its field manager's entries change only when it writes
     // (status churn by other controllers changes resourceVersions, not these)
-    const OWNED = 'deployments,services,serviceaccounts,horizontalpodautoscalers,poddisruptionbudgets,networkpolicies,cronjobs,jobs,persistentvolumeclaims,secrets,ingresses,dbinstances.rds.services.k8s.aws,dbsubnetgroups.rds.services.k8s.aws,replicationgroups.elasticache.services.k8s.aws,cachesubnetgroups.elasticache.services.k8s.aws,filesystems.efs.services.k8s.aws,mounttargets.efs.services.k8s.aws,accesspoints.efs.services.k8s.aws,buckets.s3.services.k8s.aws';
+    const OWNED = 'deployments,statefulsets,services,serviceaccounts,horizontalpodautoscalers,poddisruptionbudgets,networkpolicies,cronjobs,jobs,persistentvolumeclaims,secrets,ingresses,dbinstances.rds.services.k8s.aws,dbsubnetgroups.rds.services.k8s.aws,replicationgroups.elasticache.services.k8s.aws,cachesubnetgroups.elasticache.services.k8s.aws,filesystems.efs.services.k8s.aws,mounttargets.efs.services.k8s.aws,accesspoints.efs.services.k8s.aws,buckets.s3.services.k8s.aws';
     const ours = (o: any) => JSON.stringify((o.metadata.managedFields ?? []).filter((m: any) => m.manager === 'booking-operator'));
     const versions = () => {
       const items = get([OWNED, '-n', ns, '-l', 'platform.booking.io/name=acme', '--show-managed-fields']).items as any[];
@@ -148,7 +151,7 @@ describe('following the spec', () => {
       ctrl.abort();
     }
     expect(max).toBe(1);
-    const d = get(['deployment', 'acme-whatsapp', '-n', ns]);
+    const d = get(['statefulset', 'acme-whatsapp', '-n', ns]);
     expect(d.spec.template.spec.volumes).toContainEqual({ name: 'auth-info', persistentVolumeClaim: { claimName: 'acme-whatsapp-auth' } });
     expect(get(['pvc', 'acme-whatsapp-auth', '-n', ns]).status.phase).toBe('Bound');
   });
@@ -171,6 +174,50 @@ describe('following the spec', () => {
     expect(get(['bkp', 'acme', '-n', ns]).status.phase).toBe('Failed');
     makeAllAvailable(rig, ns);
     await waitUntil('Ready after the fix', () => condition(ns, 'acme', 'Ready')?.status === 'True');
+  });
+});
+
+describe('switching a workload to autoscaling', () => {
+  it('hands spec.replicas over to the HPA: 3 replicas stay 3 throughout, then the HPA alone sets them', async () => {
+    const ns = 'handover';
+    const platform = (service: object) => ({
+      apiVersion: 'platform.booking.io/v1alpha1', kind: 'BookingPlatform', metadata: { name: 'ho', namespace: ns },
+      spec: { provisioner: 'external', backend: { image: 'b:1' }, services: [{ name: 'chat', image: 'c:1', port: 8000, replicas: 3, ...service }] },
+    });
+    const deployment = () => get(['deployment', 'ho-chat', '-n', ns, '--show-managed-fields']);
+    const replicasOwners = () => (deployment().metadata.managedFields as any[]).filter((m) => m.fieldsV1?.['f:spec']?.['f:replicas']).map((m) => m.manager);
+    kubectl(rig, ['create', 'namespace', ns]);
+    kubectlOk(rig, ['apply', '--server-side', '-f', '-'], JSON.stringify(platform({})));
+    await waitUntil('3 replicas available', () => kubectl(rig, ['get', 'deployment', 'ho-chat', '-n', ns]).code === 0 && deployment().status.availableReplicas === 3);
+    expect(replicasOwners()).toEqual(['booking-operator']);
+
+    // every value spec.replicas takes from here on
+    const kc = new KubeConfig();
+    kc.loadFromFile(rig.kubeconfig);
+    const seen: number[] = [];
+    const ctrl = await new Watch(kc).watch(`/apis/apps/v1/namespaces/${ns}/deployments`, { fieldSelector: 'metadata.name=ho-chat' }, (_type, d) => seen.push(d.spec.replicas), () => {});
+    try {
+      await waitUntil('watch started', () => seen.length > 0);
+      kubectlOk(rig, ['apply', '--server-side', '-f', '-'], JSON.stringify(platform({ autoscaling: { minReplicas: 2, maxReplicas: 6 } })));
+      await waitUntil('HPA created and replicas let go of', () => kubectl(rig, ['get', 'hpa', 'ho-chat', '-n', ns]).code === 0 && !replicasOwners().includes('booking-operator'), 30_000);
+      // the controller-manager's HPA controller has looked at it (no metrics here, so it holds at 3)
+      await waitUntil('HPA controller ran', () => get(['hpa', 'ho-chat', '-n', ns]).status?.conditions?.length > 0, 60_000);
+      expect(deployment().spec.replicas).toBe(3);
+      // the HPA owns spec.replicas now: a higher minimum scales up, and our passes leave its value alone
+      kubectlOk(rig, ['apply', '--server-side', '-f', '-'], JSON.stringify(platform({ autoscaling: { minReplicas: 4, maxReplicas: 6 } })));
+      await waitUntil('HPA scaled to its new minimum', () => deployment().spec.replicas === 4, 90_000);
+      const reconciles = await op.metric('controller_runtime_reconcile_total');
+      kubectlOk(rig, ['annotate', 'bkp', 'ho', '-n', ns, `test.booking.io/poke=${Date.now()}`, '--overwrite']);
+      await waitUntil('a reconcile ran', async () => (await op.metric('controller_runtime_reconcile_total')) > reconciles, 20_000);
+      await waitUntil('4 replicas available', () => deployment().status.availableReplicas === 4);
+    } finally {
+      ctrl.abort();
+    }
+    expect(seen.length).toBeGreaterThan(1);
+    expect(Math.min(...seen)).toBeGreaterThanOrEqual(3);
+    expect(deployment().spec.replicas).toBe(4);
+    expect(replicasOwners()).not.toContain('booking-operator');
+    kubectl(rig, ['delete', 'bkp', 'ho', '-n', ns, '--wait=false']);
   });
 });
 
