@@ -131,49 +131,50 @@ ensure_moto() {
   ln -sf "$(command -v moto_server)" "$bin/moto_server"
 }
 
-# The real ACK pieces: the rds-controller binary (built from its Go module) and the real CRDs of
-# rds-controller, elasticache-controller and s3-controller (module download only, from
-# config/crd/bases and config/crd/common/bases). One lock per cache folder: two runs may start at
-# once; whatever is built goes to a unique temporary name first and is renamed into place.
+# The real ACK pieces: the rds-controller and elasticache-controller binaries (each built from its
+# Go module in a small wrapper module) and the real CRDs of rds-controller, elasticache-controller
+# and s3-controller (module download only, from config/crd/bases and config/crd/common/bases). One
+# lock per cache folder: two runs may start at once; whatever is built goes to a unique temporary
+# name first and is renamed into place.
 ack_rds_dir=$cache/ack-rds-controller-$ACK_RDS_VERSION
+ack_elasticache_dir=$cache/ack-elasticache-controller-$ACK_ELASTICACHE_VERSION
 ack_crds=$cache/ack-crds-rds-$ACK_RDS_VERSION-elasticache-$ACK_ELASTICACHE_VERSION-s3-$ACK_S3_VERSION
-ensure_ack() {
+
+# build_ack_controller SERVICE VERSION DIR: github.com/aws-controllers-k8s/SERVICE-controller@VERSION's
+# cmd/controller into DIR/controller, linked into $bin as ack-SERVICE-controller.
+build_ack_controller() {
+  local service=$1 version=$2 dir=$3
+  local module=github.com/aws-controllers-k8s/$service-controller
   command -v flock >/dev/null || die "flock (util-linux) to guard the ACK cache against concurrent runs"
-  mkdir -p "$ack_rds_dir"
+  mkdir -p "$dir"
   (
     flock 9
-    if [[ ! -x "$ack_rds_dir/controller" ]]; then
-      command -v go >/dev/null || die "Go toolchain (to build the ACK rds-controller $ACK_RDS_VERSION); install Go >= 1.25"
-      local src=$ack_rds_dir/src started=$SECONDS
-      mkdir -p "$src"
-      log "building ACK rds-controller $ACK_RDS_VERSION from Go modules (first time only; about 2–4 minutes on 2 cores)"
-      cat >"$src/go.mod" <<MOD
-module rig.local/ack
-go 1.25.0
-require github.com/aws-controllers-k8s/rds-controller $ACK_RDS_VERSION
-MOD
-      cat >"$src/tools.go" <<'GO'
-//go:build tools
+    [[ -x "$dir/controller" ]] && exit 0
+    command -v go >/dev/null || die "Go toolchain (to build the ACK $service-controller $version); install Go >= 1.25"
+    local src=$dir/src.$$ tmp=$dir/controller.tmp.$$ started=$SECONDS mdir
+    rm -rf "$src"; mkdir -p "$src"
+    log "building ACK $service-controller $version from Go modules (first time only; about 2–4 minutes on 2 cores)"
+    printf 'module rig.local/ack\ngo 1.25.0\nrequire %s %s\n' "$module" "$version" >"$src/go.mod"
+    printf '//go:build tools\n\npackage tools\n\nimport _ "%s/cmd/controller"\n' "$module" >"$src/tools.go"
+    # The controller's own go.sum (its module is checked against the checksum database) pins its
+    # dependencies; some of them (aws-sdk-go-v2/service/rds) the checksum database here does not serve.
+    mdir=$(cd "$src" && go mod download -json "$module@$version" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+    [[ -f "$mdir/go.sum" ]] || { rm -rf "$src"; die "$module@$version from the Go module proxy"; }
+    cp "$mdir/go.sum" "$src/go.sum" && chmod 644 "$src/go.sum"
+    (cd "$src" && go mod tidy -e >/dev/null 2>&1 || true)
+    (cd "$src" && go build -trimpath -ldflags "-s -w -X $module/pkg/version.GitVersion=$version" -o "$tmp" "$module/cmd/controller") \
+      || { rm -rf "$src" "$tmp"; die "ACK $service-controller $version: go build failed (see above)"; }
+    mv "$tmp" "$dir/controller"
+    rm -rf "$src"
+    log "built ACK $service-controller in $((SECONDS - started)) s"
+  ) 9>"$dir/.lock"
+  ln -sf "$dir/controller" "$bin/ack-$service-controller"
+}
 
-package tools
-
-import _ "github.com/aws-controllers-k8s/rds-controller/cmd/controller"
-GO
-      # The controller's own go.sum (its module is checked against the checksum database) pins its
-      # dependencies; some of them (aws-sdk-go-v2/service/rds) the checksum database here does not serve.
-      local mdir
-      mdir=$(cd "$src" && go mod download -json "github.com/aws-controllers-k8s/rds-controller@$ACK_RDS_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
-      [[ -f "$mdir/go.sum" ]] || die "github.com/aws-controllers-k8s/rds-controller@$ACK_RDS_VERSION from the Go module proxy"
-      cp "$mdir/go.sum" "$src/go.sum" && chmod 644 "$src/go.sum"
-      (cd "$src" && go mod tidy -e >/dev/null 2>&1 || true)
-      local tmp=$ack_rds_dir/controller.tmp.$$
-      (cd "$src" && go build -trimpath -ldflags "-s -w -X github.com/aws-controllers-k8s/rds-controller/pkg/version.GitVersion=$ACK_RDS_VERSION" -o "$tmp" github.com/aws-controllers-k8s/rds-controller/cmd/controller) \
-        || { rm -f "$tmp"; die "ACK rds-controller $ACK_RDS_VERSION: go build failed (see above)"; }
-      mv "$tmp" "$ack_rds_dir/controller"
-      log "built ACK rds-controller in $((SECONDS - started)) s"
-    fi
-  ) 9>"$ack_rds_dir/.lock"
-  ln -sf "$ack_rds_dir/controller" "$bin/ack-rds-controller"
+ensure_ack() {
+  command -v flock >/dev/null || die "flock (util-linux) to guard the ACK cache against concurrent runs"
+  build_ack_controller rds "$ACK_RDS_VERSION" "$ack_rds_dir"
+  build_ack_controller elasticache "$ACK_ELASTICACHE_VERSION" "$ack_elasticache_dir"
   mkdir -p "$ack_crds"
   (
     flock 9

@@ -120,6 +120,13 @@ export function ackSyncedSince(o: AckObject, since: string | undefined, patchedV
 const SETTLE_MS = 5_000;
 const QUIET_MS = 120_000;
 
+/** Deletion order: what uses another goes first (members before their cluster, everything before its subnet group). */
+function tier(o: AckObject): number {
+  if (o.kind === 'DBSubnetGroup' || o.kind === 'CacheSubnetGroup') return 2;
+  if (o.kind === 'DBCluster' || o.kind === 'FileSystem') return 1;
+  return 0;
+}
+
 export class AckRemover {
   private readonly w: AckWriter;
   private readonly now: () => Date;
@@ -146,11 +153,15 @@ export class AckRemover {
     }
     const waits: string[] = [];
     for (const o of objects) {
+      const blocker = objects.find((x) => tier(x) < tier(o));
       const step = removalStep(o, p, policy, opts.finalSnapshot, this.now(), (x) => ackSyncedSince(x, x.metadata.annotations?.[PROTECTION_LIFTED_ANNOTATION], this.patched.get(x.metadata.uid ?? ''), this.now()));
       if (step.type === 'patch') {
         const rv = await this.w.patch(step.object, step.patch);
         if ((step.patch.spec as { deletionProtection?: boolean } | undefined)?.deletionProtection === false && rv) this.patched.set(o.metadata.uid ?? '', rv);
         waits.push(step.why);
+      } else if (step.type === 'delete' && blocker) {
+        // AWS refuses to delete what others still use (a subnet group, a cluster with members): dependents first
+        waits.push(`${o.kind} ${o.metadata.name} goes after ${blocker.kind} ${blocker.metadata.name}`);
       } else if (step.type === 'delete') {
         await this.w.delete(step.object);
         this.patched.delete(o.metadata.uid ?? '');

@@ -7,8 +7,9 @@
  * (deletionPolicy Snapshot, and the production defaults with deletion protection on); with Retain
  * the database stays in AWS and its master-password Secret outlives the platform.
  *
- * Only the database is in these platforms: the non-RDS ACK kinds (ElastiCache, EFS, S3) have no
- * real controller here (see operator/test/rig/fake-ack.ts for the imitation the other files use).
+ * Only the database is in these platforms: the cache runs through the real elasticache-controller
+ * in ack-real-cache.test.ts; EFS and S3 have no real controller here (see
+ * operator/test/rig/fake-ack.ts for the imitation the other files use).
  */
 import { DescribeDBClusterSnapshotsCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';
 import { mkdtempSync } from 'node:fs';

@@ -1,7 +1,8 @@
 /**
- * The real ACK rds-controller (built from its Go module by scripts/rig/ensure-binaries.sh `ack`)
- * run against the rig's apiserver with moto as AWS, watching one namespace. Started and stopped by
- * PID like every rig process.
+ * The real ACK rds-controller and elasticache-controller (built from their Go modules by
+ * scripts/rig/ensure-binaries.sh `ack`) run against the rig's apiserver with moto as AWS (for
+ * ElastiCache: moto behind the shim in aws-shim.ts), watching some namespaces. Started and stopped
+ * by PID like every rig process.
  *
  * AWS_CA_BUNDLE is removed from its environment: the ACK runtime fails every reconcile with it set
  * (`unable to add custom RootCAs HTTPClient`), and moto is plain http on loopback anyway.
@@ -22,21 +23,28 @@ export interface AckController {
 }
 
 export interface AckControllerOptions {
-  /** moto's endpoint, http://127.0.0.1:PORT. */
+  /** moto's endpoint (or the shim's in front of it), http://127.0.0.1:PORT. */
   awsEndpoint: string;
   /** The only namespace it watches (other test files' ACK objects are left alone). */
   namespace: string;
   logDir: string;
   region?: string;
   logLevel?: 'debug' | 'info';
-  /** Kinds to reconcile (default: the ones the operator renders for RDS). */
+  /** Kinds to reconcile (default: the ones the operator renders for the service). */
   resources?: string[];
   /** --reconcile-default-resync-seconds (ACK's default is 10 h). */
   resyncSeconds?: number;
 }
 
-export async function startAckRdsController(rig: Pick<RigInfo, 'bin' | 'kubeconfig'>, opts: AckControllerOptions): Promise<AckController> {
-  const log = join(opts.logDir, `ack-rds-controller-${opts.namespace}.log`);
+/** The kinds the operator renders per ACK service; the first one tells that the controller started. */
+const KINDS = { rds: ['DBInstance', 'DBCluster', 'DBSubnetGroup'], elasticache: ['ReplicationGroup', 'CacheSubnetGroup'] };
+
+export const startAckRdsController = (rig: Pick<RigInfo, 'bin' | 'kubeconfig'>, opts: AckControllerOptions) => startAckController('rds', rig, opts);
+export const startAckElastiCacheController = (rig: Pick<RigInfo, 'bin' | 'kubeconfig'>, opts: AckControllerOptions) => startAckController('elasticache', rig, opts);
+
+async function startAckController(service: keyof typeof KINDS, rig: Pick<RigInfo, 'bin' | 'kubeconfig'>, opts: AckControllerOptions): Promise<AckController> {
+  const name = `ack ${service}-controller`;
+  const log = join(opts.logDir, `ack-${service}-controller-${opts.namespace}.log`);
   const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: rig.kubeconfig, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: opts.region ?? 'us-east-1' };
   delete env.AWS_CA_BUNDLE;
   delete env.AWS_PROFILE;
@@ -52,10 +60,10 @@ export async function startAckRdsController(rig: Pick<RigInfo, 'bin' | 'kubeconf
     '--metrics-addr', '0',
     '--healthz-addr', '0',
     '--log-level', opts.logLevel ?? 'debug',
-    '--reconcile-resources', (opts.resources ?? ['DBInstance', 'DBCluster', 'DBSubnetGroup']).join(','),
+    '--reconcile-resources', (opts.resources ?? KINDS[service]).join(','),
     ...(opts.resyncSeconds ? ['--reconcile-default-resync-seconds', String(opts.resyncSeconds)] : []),
   ];
-  const proc = spawn(join(rig.bin, 'ack-rds-controller'), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(join(rig.bin, `ack-${service}-controller`), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = createWriteStream(log);
   proc.stdout!.pipe(out);
   proc.stderr!.pipe(out);
@@ -79,11 +87,11 @@ export async function startAckRdsController(rig: Pick<RigInfo, 'bin' | 'kubeconf
   // started: controller-runtime logs "Starting workers" once per kind it reconciles
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (exited) throw new Error(`ack rds-controller exited (${proc.exitCode ?? proc.signalCode}):\n${lines().slice(-20).join('\n')}`);
-    if (lines().some((l) => l.includes('Starting workers') && l.includes('DBInstance'))) break;
+    if (exited) throw new Error(`${name} exited (${proc.exitCode ?? proc.signalCode}):\n${lines().slice(-20).join('\n')}`);
+    if (lines().some((l) => l.includes('Starting workers') && l.includes(KINDS[service][0]!))) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`ack rds-controller did not start within 60 s:\n${lines().slice(-20).join('\n')}`);
+      throw new Error(`${name} did not start within 60 s:\n${lines().slice(-20).join('\n')}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
