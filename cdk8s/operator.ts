@@ -46,6 +46,8 @@ export const NAMESPACED_RULES: PolicyRule[] = [
   { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
   { apiGroups: [''], resources: ['persistentvolumeclaims', 'serviceaccounts', 'services'], verbs: OWNED },
   { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+  // a failed migrations Job is reported with its pod's reason (read only then)
+  { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
   { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: OWNED },
   { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: OWNED },
   { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: OWNED },

@@ -19,6 +19,7 @@ const NAMESPACED: Array<[string, string, string[]]> = [
   ['', 'secrets', ['get', 'list', 'watch', 'create', 'patch', 'delete']],
   ...['services', 'serviceaccounts', 'persistentvolumeclaims'].map((r): [string, string, string[]] => ['', r, OWNED]),
   ['', 'events', ['create']],
+  ['', 'pods', ['list']],
   ['apps', 'deployments', OWNED],
   ['apps', 'statefulsets', OWNED],
   ['batch', 'jobs', OWNED],

@@ -88,6 +88,10 @@ on and fails on any difference); no wildcards. Keep in step with cdk8s/operator.
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
+# a failed migrations Job is reported with its pod's reason (read only then)
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["list"]
 - apiGroups: ["apps"]
   resources: ["deployments", "statefulsets"]
   verbs: ["list", "watch", "create", "patch", "delete"]
