@@ -37,6 +37,16 @@ build_kubernetes() {
   done
   if ((${#want[@]})); then
     command -v go >/dev/null || die "Go toolchain (to build ${want[*]} $K8S_VERSION); install Go >= 1.24 or set KUBEBUILDER_ASSETS to a folder holding them"
+    command -v flock >/dev/null || die "flock (util-linux) to guard the Kubernetes build against concurrent runs"
+    mkdir -p "$k8s_dir"
+    # two test runs at once: the second waits for the first's build instead of racing it
+    exec 8>"$k8s_dir/.lock"
+    flock 8
+    local still=()
+    for c in "${want[@]}"; do [[ -x "$k8s_dir/$c" ]] || still+=("$c"); done
+    want=("${still[@]}")
+  fi
+  if ((${#want[@]})); then
     local src=$k8s_dir/src minor=${K8S_VERSION#v1.}
     minor=${minor%%.*}
     local patch=${K8S_VERSION##*.}
@@ -66,11 +76,12 @@ GO
     (cd "$src" && go mod tidy -e >/dev/null 2>&1 || true)
     local ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION"
     for c in "${want[@]}"; do
-      (cd "$src" && go build -trimpath -ldflags "$ldflags" -o "$k8s_dir/$c.tmp" "k8s.io/kubernetes/cmd/$c") \
+      (cd "$src" && go build -trimpath -ldflags "$ldflags" -o "$k8s_dir/$c.tmp.$$" "k8s.io/kubernetes/cmd/$c") \
         || die "$c: go build failed (see above); set KUBEBUILDER_ASSETS to a folder with a prebuilt $c"
-      mv "$k8s_dir/$c.tmp" "$k8s_dir/$c"
+      mv "$k8s_dir/$c.tmp.$$" "$k8s_dir/$c"
     done
   fi
+  exec 8>&- 2>/dev/null || true
   for c in kube-apiserver kube-controller-manager kube-scheduler; do
     [[ -e "$bin/$c" ]] || ln -sf "$k8s_dir/$c" "$bin/$c"
   done
@@ -94,9 +105,17 @@ ensure_etcd() {
 ensure_kwok() {
   [[ -x "$bin/kwok" ]] && return
   command -v go >/dev/null || die "kwok $KWOK_VERSION needs Go to build (go install sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION)"
-  log "building kwok $KWOK_VERSION"
-  GOBIN=$bin go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" \
-    || die "kwok: go install sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION failed"
+  command -v flock >/dev/null || die "flock (util-linux) to guard the kwok build against concurrent runs"
+  (
+    flock 7
+    [[ -x "$bin/kwok" ]] && exit 0
+    log "building kwok $KWOK_VERSION"
+    local tmp=$bin/.kwok.$$
+    mkdir -p "$tmp"
+    GOBIN=$tmp go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" \
+      || die "kwok: go install sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION failed"
+    mv "$tmp/kwok" "$bin/kwok" && rmdir "$tmp"
+  ) 7>"$bin/.kwok.lock"
 }
 
 ensure_kubectl_helm() {
@@ -262,12 +281,13 @@ ensure_argocd() {
 
 case "${1:-all}" in
   kubernetes) build_kubernetes ;;
+  kwok) ensure_kwok ;;
   ack) ensure_ack ;;
   kstatus) ensure_kstatus ;;
   argocd) ensure_argocd ;;
   paths) ;; # only print where things are (or will be); builds nothing
   all) ensure_etcd; ensure_moto; ensure_kubectl_helm; ensure_kwok; build_kubernetes; ensure_ack; ensure_kstatus; ensure_argocd ;;
-  *) die "usage: $0 [all|kubernetes|ack|kstatus|argocd|paths]" ;;
+  *) die "usage: $0 [all|kubernetes|kwok|ack|kstatus|argocd|paths]" ;;
 esac
 echo "export RIG_BIN=$bin"
 echo "export RIG_ACK_CRDS=$ack_crds"
