@@ -145,8 +145,8 @@ PY
 
 ensure_moto() {
   if command -v moto_server >/dev/null; then ln -sf "$(command -v moto_server)" "$bin/moto_server"; return; fi
-  log "installing moto[server] from PyPI"
-  python3 -m pip install -q 'moto[server]' >&2 || die "moto_server: pip install 'moto[server]' failed"
+  log "installing moto[server]==$MOTO_VERSION from PyPI"
+  python3 -m pip install -q "moto[server]==$MOTO_VERSION" >&2 || die "moto_server: pip install 'moto[server]==$MOTO_VERSION' failed"
   ln -sf "$(command -v moto_server)" "$bin/moto_server"
 }
 
