@@ -14,8 +14,9 @@ import { LeaderElector } from './controller/leader.ts';
 import { CONTROLLER, Metrics } from './controller/metrics.ts';
 import { Reconciler } from './controller/reconciler.ts';
 import { serve } from './controller/server.ts';
+import { kubeAckWriter } from './data/ack-removal.ts';
 import { dataServicesFor } from './data/index.ts';
-import { KubeClient, type Obj } from './kube/client.ts';
+import { KubeClient } from './kube/client.ts';
 import { DEFAULT_CLUSTER_NAME } from './render/names.ts';
 
 export interface Operator {
@@ -48,15 +49,7 @@ export async function startOperator(config: Config, log: Logger = pino({ level: 
     dataServices: dataServicesFor({
       context,
       ackLookup: (apiVersion, kind, ns, name) => controller.get(apiVersion, kind, ns, name) as { spec?: any; status?: any } | undefined,
-      ackWriter: {
-        objects: (p, component) => controller.owned(p as unknown as Obj).filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'data' && o.metadata.labels?.['app.kubernetes.io/name'] === component),
-        patch: async (o, patch) => {
-          const ref = { apiVersion: o.apiVersion!, kind: o.kind!, name: o.metadata.name, namespace: o.metadata.namespace };
-          const meta = { ...((patch.metadata as object | undefined) ?? {}), uid: o.metadata.uid };
-          return (await client.patch(ref, { ...patch, metadata: meta }, 'merge')).metadata.resourceVersion;
-        },
-        delete: (o) => client.delete({ apiVersion: o.apiVersion!, kind: o.kind!, name: o.metadata.name, namespace: o.metadata.namespace }, { uid: o.metadata.uid }),
-      },
+      ackWriter: kubeAckWriter((p) => controller.owned(p), client),
       readSecret: async (ns, name) => {
         const s = await client.get({ apiVersion: 'v1', kind: 'Secret', name, namespace: ns });
         return s ? Object.fromEntries(Object.entries((s.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])) : undefined;

@@ -29,6 +29,7 @@ import { parsePlatform, type ParseResult } from '../api/platform.ts';
 import { deepEqual } from '../api/schema-dsl.ts';
 import { API_VERSION, KIND, rootSchema } from '../api/schema.ts';
 import type { BookingPlatform, BookingPlatformStatus } from '../api/types.generated.ts';
+import { DATA_COMPONENT, isDataObject } from '../data/ack-removal.ts';
 import { connectionData, connectionHash } from '../data/connection.ts';
 import {
   CONFIRM_REMOVAL_ANNOTATION,
@@ -166,7 +167,7 @@ export class Reconciler {
       return await this.converge(raw, p, ledger, log);
     } catch (err) {
       if (err instanceof ProviderBusyError) return requeue(err.retryAfterMs, err.message);
-      const message = shortError(err);
+      const message = shortKubeError(err);
       log.error({ err: message }, 'reconcile failed');
       // never leave an old Ready=True behind a failure
       await this.writeStatus(raw, computeStatus(p, { generation, wanted: wantedServices(p), workloads: [], error: message, errorReason: 'ReconcileError' }, raw.status, this.now())).catch(() => undefined);
@@ -182,9 +183,9 @@ export class Reconciler {
     // 5. finalizer, then the ledger (before anything is created), then the master password
     let ledger = recordSpec(stored, p);
     if (needsFinalizer(p, ledger) && !raw.metadata.finalizers?.includes(FINALIZER)) await this.addFinalizer(raw);
-    ledger = await this.saveLedger(raw, stored, ledger);
+    ledger = await this.saveLedger(raw, ledger);
     const { password, ledger: withSecret } = await this.ensureMasterPassword(p, raw, owner, ledger);
-    ledger = await this.saveLedger(raw, ledger, withSecret);
+    ledger = await this.saveLedger(raw, withSecret);
     if (password !== undefined && ledger.services.database?.rotate) ledger = await this.rotatePassword(raw, p, ledger, password, log);
 
     // 6. observe data services (a stateful one seen before and gone now is a loss, not a create)
@@ -222,9 +223,10 @@ export class Reconciler {
     for (const obj of desired) {
       if (holds.has(objectKey(obj)) || replacing.has(objectKey(obj))) continue;
       const prepared = prepare(obj, owner);
-      const attempt = { platformUid: owner.uid, hash: prepared.metadata.annotations?.[APPLIED_HASH_ANNOTATION], live: liveIdentity(this.d.store.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name)) };
+      const live = this.d.store.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
+      const attempt = { platformUid: owner.uid, hash: prepared.metadata.annotations?.[APPLIED_HASH_ANNOTATION], live: liveIdentity(live) };
       // two platforms in one namespace can render the same child name: never take another platform's object
-      const holder = otherPlatformOwning(this.d.store.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name), owner.uid);
+      const holder = otherPlatformOwning(live, owner.uid);
       if (holder) {
         const message = `${obj.kind} ${obj.metadata.name} belongs to platform ${holder}: two platforms in namespace ${namespace} render the same name; rename one of them or move it to another namespace`;
         refused.push(message);
@@ -282,7 +284,7 @@ export class Reconciler {
 
     // 11. ledger (what was seen usable) and status
     const usable = SERVICES.filter((s) => data[s]?.ready);
-    ledger = await this.saveLedger(raw, ledger, recordObserved(ledger, usable));
+    ledger = await this.saveLedger(raw, recordObserved(ledger, usable));
     const workloads: WorkloadObservation[] = desired
       .filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')
       .map((o) => {
@@ -342,7 +344,7 @@ export class Reconciler {
     const confirmed = listAnnotation(raw.metadata.annotations as Record<string, string> | undefined, CONFIRM_REMOVAL_ANNOTATION);
     for (const s of deleting ? SERVICES.filter((x) => ledger.services[x]) : removedServices(ledger, p)) {
       let entry = ledger.services[s]!;
-      const policy = policyOf(entry);
+      const policy = policyOf(entry.spec);
       out.removing.push(s);
       if (!deleting && removalDeletesData(entry) && !confirmed.has(s)) {
         const msg = `spec.${s} was removed; its deletionPolicy ${policy} would ${policy === 'Snapshot' ? 'take a final snapshot and then delete' : 'delete'} the ${s} and its data. Nothing is touched until you annotate the platform ${CONFIRM_REMOVAL_ANNOTATION}=${s}, or put the section back (to keep the resource: put it back with deletionPolicy Retain, then remove it)`;
@@ -354,7 +356,7 @@ export class Reconciler {
       if (s === 'database' && policy === 'Snapshot' && !entry.finalSnapshot) {
         // chosen once and recorded before the delete: every retry asks for the same, new, snapshot
         entry = { ...entry, finalSnapshot: uniqueSnapshotId(finalSnapshotId(ghost, this.ctx), this.d.now?.() ?? new Date()) };
-        ledger = await this.saveLedger(raw, ledger, { ...ledger, services: { ...ledger.services, [s]: entry } });
+        ledger = await this.saveLedger(raw, withEntry(ledger, s, entry));
       }
       const r = await this.d.dataServices(ghost).remove(ghost, s, { finalSnapshot: entry.finalSnapshot });
       if (!r.done) {
@@ -367,7 +369,7 @@ export class Reconciler {
       const released: Released[] = [...(ledger.released ?? []), ...(r.left ? [{ service: s, resource: r.left, policy, ...(secret ? { secret } : {}) }] : [])];
       const services = { ...ledger.services };
       delete services[s];
-      ledger = await this.saveLedger(raw, ledger, { services, ...(released.length ? { released } : {}) });
+      ledger = await this.saveLedger(raw, { services, ...(released.length ? { released } : {}) });
       const what = r.left ? `${r.left} stays in AWS${secret ? `; its credential stays in Secret ${secret}` : ''}` : 'nothing stays in AWS';
       this.d.events.normal(raw, policy === 'Retain' ? 'DataServiceRetained' : 'DataServiceRemoved', `${s} (deletionPolicy ${policy}): ${r.message}; ${what}`);
       log.info({ service: s, policy, left: r.left ?? null }, 'removal done');
@@ -473,7 +475,7 @@ export class Reconciler {
       this.d.events.normal(raw, 'PasswordRotated', r.message);
     }
     const { rotate: _done, ...rest } = entry;
-    return this.saveLedger(raw, ledger, withEntry(ledger, 'database', rest));
+    return this.saveLedger(raw, withEntry(ledger, 'database', rest));
   }
 
   /**
@@ -584,7 +586,7 @@ export class Reconciler {
   }
 
   /** Writes the ledger annotation when it differs from what is stored; returns the ledger. */
-  private async saveLedger(raw: Obj, _before: Ledger, after: Ledger): Promise<Ledger> {
+  private async saveLedger(raw: Obj, after: Ledger): Promise<Ledger> {
     const text = writeLedger(after);
     const storedText = (raw.metadata.annotations as Record<string, string> | undefined)?.[LEDGER_ANNOTATION];
     const empty = Object.keys(after.services).length === 0 && !after.released?.length;
@@ -649,17 +651,14 @@ function lenient(raw: Obj): BookingPlatform | undefined {
   }
 }
 
-const DATA_COMPONENT: Record<ServiceName, string> = { database: 'database', cache: 'cache', fileSystem: 'filesystem', uploads: 'uploads' };
-
 /** ACK objects of a service being removed: removal deletes them in order, prune must not. */
 function removalOwns(o: Obj, removing: ServiceName[]): boolean {
-  const l = o.metadata.labels ?? {};
-  return l['app.kubernetes.io/component'] === 'data' && removing.some((s) => l['app.kubernetes.io/name'] === DATA_COMPONENT[s]);
+  return removing.some((s) => isDataObject(o, DATA_COMPONENT[s]));
 }
 
 /** ACK objects whose deletion would delete data: never pruned, only removed through a deletion policy. */
 function holdsData(o: Obj): boolean {
-  if (o.metadata.labels?.['app.kubernetes.io/component'] !== 'data') return false;
+  if (!isDataObject(o)) return false;
   if (o.kind === 'DBInstance') return !(o.spec as { dbClusterIdentifier?: string } | undefined)?.dbClusterIdentifier;
   return ['DBCluster', 'ReplicationGroup', 'FileSystem', 'Bucket'].includes(o.kind ?? '');
 }
@@ -670,11 +669,6 @@ function isMasterSecret(o: Obj, ledger: Ledger): boolean {
   return o.kind === 'Secret' && db !== undefined && (o.metadata.name === db.secret || o.metadata.labels?.['app.kubernetes.io/component'] === 'credentials' && o.metadata.labels?.['app.kubernetes.io/name'] === 'database');
 }
 
-/** One line, bounded: an apiserver or AWS error never floods status and Events. */
-function shortError(err: unknown): string {
-  const m = String((err as Error | undefined)?.message ?? err).split('\n')[0]!;
-  return m.length > 300 ? `${m.slice(0, 297)}...` : m;
-}
 
 function connectionSecret(p: BookingPlatform, data: Record<string, string>): KubeObject {
   return {
@@ -692,7 +686,7 @@ function heldBack(p: BookingPlatform, desired: KubeObject[], data: DataObservati
   const connName = connectionSecretName(p);
   for (const o of desired) {
     // a lost stateful resource is never re-created empty by re-applying its ACK object
-    const lostService = SERVICES.find((s) => data[s]?.reason === 'Missing' && o.metadata.labels?.['app.kubernetes.io/component'] === 'data' && o.metadata.labels?.['app.kubernetes.io/name'] === DATA_COMPONENT[s]);
+    const lostService = SERVICES.find((s) => data[s]?.reason === 'Missing' && isDataObject(o, DATA_COMPONENT[s]));
     if (lostService) {
       holds.set(objectKey(o), `${lostService} is lost: ${data[lostService]!.message}`);
       continue;

@@ -11,6 +11,7 @@ import { isAurora } from '../api/platform.ts';
 import type { BookingPlatform } from '../api/types.generated.ts';
 import { ACK, ACK_DELETION_POLICY } from '../render/ack/common.ts';
 import { RDS_FINAL_SNAPSHOT_ID, RDS_SKIP_FINAL_SNAPSHOT } from '../render/ack/rds.ts';
+import type { KubeClient, Obj } from '../kube/client.ts';
 import type { RenderContext } from '../render/names.ts';
 import type { Policy } from './ledger.ts';
 import { leftBehind, policyFor } from './removal.ts';
@@ -35,7 +36,24 @@ export interface AckWriter {
   delete(o: AckObject): Promise<void>;
 }
 
-const COMPONENT: Record<ServiceName, string> = { database: 'database', cache: 'cache', fileSystem: 'filesystem', uploads: 'uploads' };
+/** The component label render/ack gives each service's ACK objects (their role label is `data`). */
+export const DATA_COMPONENT: Record<ServiceName, string> = { database: 'database', cache: 'cache', fileSystem: 'filesystem', uploads: 'uploads' };
+
+/** Whether `o` is one of the ACK data objects render/ack labels, of `component` when given. */
+export function isDataObject(o: { metadata: { labels?: Record<string, string> } }, component?: string): boolean {
+  const l = o.metadata.labels ?? {};
+  return l['app.kubernetes.io/component'] === 'data' && (component === undefined || l['app.kubernetes.io/name'] === component);
+}
+
+/** The AckWriter over a platform's owned objects (informer cache) and the apiserver: patches and deletes guarded by uid. */
+export function kubeAckWriter(owned: (platform: Obj) => Obj[], client: Pick<KubeClient, 'patch' | 'delete'>): AckWriter {
+  const ref = (o: AckObject) => ({ apiVersion: o.apiVersion!, kind: o.kind!, name: o.metadata.name, namespace: o.metadata.namespace });
+  return {
+    objects: (p, component) => owned(p as unknown as Obj).filter((o) => isDataObject(o, component)) as AckObject[],
+    patch: async (o, patch) => (await client.patch(ref(o), { ...patch, metadata: { ...((patch.metadata as object | undefined) ?? {}), uid: o.metadata.uid } }, 'merge')).metadata.resourceVersion,
+    delete: (o) => client.delete(ref(o), { uid: o.metadata.uid }),
+  };
+}
 const ACK_GROUPS = new Set<string>(Object.values(ACK));
 
 /** The annotations an object must carry before it is deleted, for this policy. */
@@ -144,7 +162,7 @@ export class AckRemover {
   async remove(p: BookingPlatform, service: ServiceName, opts: RemoveOptions): Promise<FinalizeResult> {
     const policy = policyFor(p, service);
     if (policy === 'Snapshot' && service === 'database' && !opts.finalSnapshot) throw new Error('deletionPolicy Snapshot needs a final snapshot identifier');
-    const objects = this.w.objects(p, COMPONENT[service]).filter((o) => ACK_GROUPS.has(o.apiVersion ?? ''));
+    const objects = this.w.objects(p, DATA_COMPONENT[service]).filter((o) => ACK_GROUPS.has(o.apiVersion ?? ''));
     // gone means ACK accepted the delete (it drops its finalizer once AWS took the call, before the
     // instance is gone and the snapshot is available): the snapshot's progress is AWS's to show
     if (!objects.length) {

@@ -20,6 +20,7 @@ import { DEFAULT_CONTEXT, type RenderContext } from '../render/names.ts';
 import { redisUrl } from './connection.ts';
 import { combine, lifecycleState, type LifecycleKind } from './lifecycle.ts';
 import { lost } from './lost.ts';
+import { primaryResource } from './removal.ts';
 import { notReady, ready, settling, usableNotConverged, type DataObservation, type DataServices, type FinalizeResult, type ObserveOptions, type RemoveOptions, type ServiceName, type ServiceState } from './types.ts';
 
 /** Reads an ACK object from the cache (undefined: not created yet). */
@@ -94,7 +95,8 @@ export class AckDataServices implements DataServices {
     }
     // an object that existed and is gone is a loss: the reconciler holds it back instead of re-creating it empty
     for (const s of opts.existed ?? []) {
-      const [apiVersion, kind, name] = primaryObject(p, s, this.ctx);
+      // the ACK object that holds the service's data: its loss is the service's loss
+      const { apiVersion, kind, name } = primaryResource(p, this.ctx, s);
       if (!get(apiVersion, kind, name)) o[s] = lost(kind, name, s);
     }
     // look again while anything is not usable yet or not converged (a Modify waits for AWS to finish)
@@ -134,18 +136,4 @@ export function ackState(kind: LifecycleKind, name: string, obj: { status?: any 
   const sync = condition(obj, 'ACK.ResourceSynced');
   if (sync?.status === 'False') return usableNotConverged(`${kind} ${name} is usable; ACK.ResourceSynced is False: ${sync.message ?? 'not synced'}`);
   return aws;
-}
-
-/** The ACK object that holds a service's data (its loss is the service's loss). */
-function primaryObject(p: BookingPlatform, s: ServiceName, ctx: RenderContext): [string, string, string] {
-  switch (s) {
-    case 'database':
-      return [ACK.rds, isAurora(p.spec.database!) ? 'DBCluster' : 'DBInstance', dbIdentifier(p, ctx)];
-    case 'cache':
-      return [ACK.elasticache, 'ReplicationGroup', cacheId(p, ctx)];
-    case 'fileSystem':
-      return [ACK.efs, 'FileSystem', fileSystemName(p, ctx)];
-    case 'uploads':
-      return [ACK.s3, 'Bucket', uploadsBucketName(p, ctx)];
-  }
 }

@@ -118,13 +118,14 @@ export function removedServices(l: Ledger, p: BookingPlatform | undefined): Serv
   return SERVICES.filter((s) => l.services[s] && !wanted.includes(s));
 }
 
-export function policyOf(e: LedgerEntry): Policy {
-  return (e.spec.deletionPolicy as Policy | undefined) ?? 'Retain';
+/** A section's deletion policy (Retain where it names none). */
+export function policyOf(section: Record<string, unknown> | undefined): Policy {
+  return (section?.deletionPolicy as Policy | undefined) ?? 'Retain';
 }
 
 /** Whether removing this entry deletes data (and so needs confirmation when it is not a platform deletion). */
 export function removalDeletesData(e: LedgerEntry): boolean {
-  return policyOf(e) !== 'Retain';
+  return policyOf(e.spec) !== 'Retain';
 }
 
 export function listAnnotation(annotations: Record<string, string> | undefined, key: string): Set<string> {
