@@ -66,19 +66,29 @@ type Cond = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
 const cond = (type: string, ok: boolean, reason: string, message: string): Cond => ({ type, status: ok ? 'True' : 'False', reason, message });
 
 /** Whether a workload has fully rolled out and is available, by its kind. */
-export function workloadState(w: WorkloadObservation): { ready: boolean; message: string } {
+export function workloadState(w: WorkloadObservation): WorkloadState {
   return w.kind === 'StatefulSet' ? statefulSetState(w) : deploymentState(w);
 }
 
+type WorkloadState = { ready: boolean; message: string };
+
+/** What every workload kind checks first: held back, being replaced, not there, or its rollout not observed yet. */
+function notStarted(w: WorkloadObservation): WorkloadState | undefined {
+  const not = (why: string): WorkloadState => ({ ready: false, message: `${w.name}: ${why}` });
+  if (w.heldBack) return not(w.heldBack);
+  if (w.replacing) return not(w.replacing);
+  if (!w.live) return not('not created yet');
+  if ((w.live.status?.observedGeneration ?? 0) < (w.live.metadata?.generation ?? 0)) return not('rollout not observed yet');
+  return undefined;
+}
+
 /** Whether a Deployment has fully rolled out and is available (kubectl rollout status's rules). */
-export function deploymentState(w: WorkloadObservation): { ready: boolean; message: string } {
-  if (w.heldBack) return { ready: false, message: `${w.name}: ${w.heldBack}` };
-  if (w.replacing) return { ready: false, message: `${w.name}: ${w.replacing}` };
-  const d = w.live;
-  if (!d) return { ready: false, message: `${w.name}: not created yet` };
+export function deploymentState(w: WorkloadObservation): WorkloadState {
+  const early = notStarted(w);
+  if (early) return early;
+  const d = w.live!;
   const st = d.status ?? {};
   const want = d.spec?.replicas ?? 1;
-  if ((st.observedGeneration ?? 0) < (d.metadata?.generation ?? 0)) return { ready: false, message: `${w.name}: rollout not observed yet` };
   const progressing = (st.conditions ?? []).find((c: any) => c.type === 'Progressing');
   if (progressing?.reason === 'ProgressDeadlineExceeded') return { ready: false, message: `${w.name}: ${progressing.message}` };
   if ((st.updatedReplicas ?? 0) < want) return { ready: false, message: `${w.name}: ${st.updatedReplicas ?? 0} of ${want} replicas updated` };
@@ -95,14 +105,12 @@ export function deploymentState(w: WorkloadObservation): { ready: boolean; messa
  * RollingUpdate: every pod ready and at the update revision). A pod lost with its node counts as
  * not ready; the message cannot say more, since the operator does not watch pods.
  */
-export function statefulSetState(w: WorkloadObservation): { ready: boolean; message: string } {
-  if (w.heldBack) return { ready: false, message: `${w.name}: ${w.heldBack}` };
-  if (w.replacing) return { ready: false, message: `${w.name}: ${w.replacing}` };
-  const s = w.live;
-  if (!s) return { ready: false, message: `${w.name}: not created yet` };
+export function statefulSetState(w: WorkloadObservation): WorkloadState {
+  const early = notStarted(w);
+  if (early) return early;
+  const s = w.live!;
   const st = s.status ?? {};
   const want = s.spec?.replicas ?? 1;
-  if ((st.observedGeneration ?? 0) < (s.metadata?.generation ?? 0)) return { ready: false, message: `${w.name}: rollout not observed yet` };
   if ((st.updatedReplicas ?? 0) < want || (st.updateRevision && st.currentRevision !== st.updateRevision)) return { ready: false, message: `${w.name}: ${st.updatedReplicas ?? 0} of ${want} replicas updated` };
   if ((st.readyReplicas ?? 0) < want) return { ready: false, message: `${w.name}: ${st.readyReplicas ?? 0} of ${want} replicas ready` };
   return { ready: true, message: `${w.name}: ${st.readyReplicas ?? 0} of ${want} ready` };

@@ -120,6 +120,24 @@ const runningOn = (ns: string, node: string) => () => {
   const pods = get(['pods', '-n', ns, '-l', GATEWAY]).items as any[];
   return pods.length === 1 && pods[0].spec.nodeName === node && pods[0].status.phase === 'Running' ? pods[0] : undefined;
 };
+/** The one gateway pod, Running, when it is not the pod `uid` (the replacement has started). */
+const replacementRunning = (ns: string, uid: string) => () => {
+  const pods = get(['pods', '-n', ns, '-l', GATEWAY]).items as any[];
+  return pods.length === 1 && pods[0].metadata.uid !== uid && pods[0].status.phase === 'Running' ? pods[0] : undefined;
+};
+
+/** The replacement mounts the session claim the first pod had: the same claim object, not a new one. */
+function expectSameSession(ns: string, pod: any, claim: any): void {
+  expect(pod.spec.volumes).toContainEqual({ name: 'auth-info', persistentVolumeClaim: { claimName: claim.metadata.name } });
+  expect(get(['pvc', claim.metadata.name, '-n', ns]).metadata.uid).toBe(claim.metadata.uid);
+}
+
+/** Ends a gateway pod watch: there never were two gateway pods at once. */
+function neverTwo(ns: string, pods: { complete(): void; report(): string; max: number }): void {
+  pods.complete();
+  console.log(`[whatsapp-singleton] ${ns}: gateway pods as watched\n${pods.report()}`);
+  expect(pods.max, pods.report()).toBe(1);
+}
 
 let op: OperatorProcess;
 const lone: LoneNode[] = [];
@@ -167,25 +185,14 @@ describe('the WhatsApp gateway when its node is lost', () => {
 
       // the documented recovery: the node is known to be down, mark it out of service
       kubectlOk(rig, ['taint', 'node', node.name, 'node.kubernetes.io/out-of-service=nodeshutdown:NoExecute']);
-      const second = await waitUntil(
-        'a new gateway running on another node',
-        () => {
-          const now = get(['pods', '-n', ns, '-l', GATEWAY]).items as any[];
-          return now.length === 1 && now[0].metadata.uid !== first.metadata.uid && now[0].status.phase === 'Running' ? now[0] : undefined;
-        },
-        120_000,
-        500,
-      );
+      const second = await waitUntil('a new gateway running on another node', replacementRunning(ns, first.metadata.uid), 120_000, 500);
       expect(second.spec.nodeName).not.toBe(node.name);
-      expect(second.spec.volumes).toContainEqual({ name: 'auth-info', persistentVolumeClaim: { claimName: 'gw-whatsapp-auth' } });
-      expect(get(['pvc', 'gw-whatsapp-auth', '-n', ns]).metadata.uid).toBe(claim.metadata.uid);
+      expectSameSession(ns, second, claim);
       await waitUntil('platform Ready again', () => condition(ns, 'gw', 'Ready')?.status === 'True', 60_000, 500);
     } finally {
       pods.stop();
     }
-    pods.complete();
-    console.log(`[whatsapp-singleton] ${ns}: gateway pods as watched\n${pods.report()}`);
-    expect(pods.max, pods.report()).toBe(1);
+    neverTwo(ns, pods);
   }, 480_000);
 });
 
@@ -233,26 +240,15 @@ describe('upgrading a platform whose gateway is a Deployment', () => {
 
       // recovery by deleting the lost node: the pod garbage collector force-deletes its pods
       kubectlOk(rig, ['delete', 'node', node.name]);
-      const next = await waitUntil(
-        'the StatefulSet pod running',
-        () => {
-          const now = get(['pods', '-n', ns, '-l', GATEWAY]).items as any[];
-          return now.length === 1 && now[0].metadata.uid !== old.metadata.uid && now[0].status.phase === 'Running' ? now[0] : undefined;
-        },
-        180_000,
-        500,
-      );
+      const next = await waitUntil('the StatefulSet pod running', replacementRunning(ns, old.metadata.uid), 180_000, 500);
       expect(next.metadata.name).toBe('mv-whatsapp-0');
       expect(next.metadata.ownerReferences[0]).toMatchObject({ kind: 'StatefulSet', name: 'mv-whatsapp' });
-      expect(next.spec.volumes).toContainEqual({ name: 'auth-info', persistentVolumeClaim: { claimName: 'mv-whatsapp-auth' } });
-      expect(get(['pvc', 'mv-whatsapp-auth', '-n', ns]).metadata.uid).toBe(claim.metadata.uid);
+      expectSameSession(ns, next, claim);
       expect(kubectl(rig, ['get', 'deployment', 'mv-whatsapp', '-n', ns]).code).not.toBe(0);
       await waitUntil('platform Ready', () => condition(ns, 'mv', 'Ready')?.status === 'True', 60_000, 500);
     } finally {
       pods.stop();
     }
-    pods.complete();
-    console.log(`[whatsapp-singleton] ${ns}: gateway pods as watched\n${pods.report()}`);
-    expect(pods.max, pods.report()).toBe(1);
+    neverTwo(ns, pods);
   }, 480_000);
 });
