@@ -43,7 +43,8 @@ describe.each([
     await waitUntil('Ready', () => {
       makeAllAvailable(rig, ns);
       return get(['bkp', 'ackdb', '-n', ns]).status?.conditions?.find((c: any) => c.type === 'Ready')?.status === 'True';
-    }, 60_000, 500);
+      // the same budget as the other rig tests' bring-up: the WhatsApp claim binds on the PV controller's periodic sync
+    }, 90_000, 500);
     const one = (plural: string) => get([plural, '-n', ns, '-l', 'platform.booking.io/name=ackdb']).items[0];
     const dbName = one('dbinstances.rds.services.k8s.aws').metadata.name as string;
     const bucketName = one('buckets.s3.services.k8s.aws').metadata.name as string;
