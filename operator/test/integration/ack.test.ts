@@ -43,7 +43,7 @@ describe.each([
     await waitUntil('Ready', () => {
       makeAllAvailable(rig, ns);
       return get(['bkp', 'ackdb', '-n', ns]).status?.conditions?.find((c: any) => c.type === 'Ready')?.status === 'True';
-      // the same budget as the other rig tests' bring-up: the WhatsApp claim binds on the PV controller's periodic sync
+      // the same budget as the other rig tests' bring-up (one clean-clone run under load needed 62 s)
     }, 90_000, 500);
     const one = (plural: string) => get([plural, '-n', ns, '-l', 'platform.booking.io/name=ackdb']).items[0];
     const dbName = one('dbinstances.rds.services.k8s.aws').metadata.name as string;
