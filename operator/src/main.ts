@@ -16,6 +16,7 @@ import { Reconciler } from './controller/reconciler.ts';
 import { serve } from './controller/server.ts';
 import { kubeAckWriter } from './data/ack-removal.ts';
 import { dataServicesFor } from './data/index.ts';
+import { securityParts } from './security/parts.ts';
 import { KubeClient } from './kube/client.ts';
 import { DEFAULT_CLUSTER_NAME } from './render/names.ts';
 
@@ -41,6 +42,7 @@ export async function startOperator(config: Config, log: Logger = pino({ level: 
   const context = { clusterName: config.clusterName ?? DEFAULT_CLUSTER_NAME };
   const reconciler = new Reconciler({
     context,
+    security: securityParts({ config, log }),
     client,
     store: controller,
     events,

@@ -56,6 +56,7 @@ import { finalSnapshotId } from '../render/ack/rds.ts';
 import { platformHasConnection } from '../render/connection.ts';
 import { renderPlatform, type KubeObject } from '../render/index.ts';
 import { connectionSecretName, databaseMasterSecretName, DEFAULT_CONTEXT, labels, PLATFORM_LABEL, type RenderContext } from '../render/names.ts';
+import { observeSecurity, removeSecurity, securityNeedsCleanup, type SecurityEnv, type SecurityPart } from '../security/index.ts';
 import { usesEfs } from '../render/whatsapp.ts';
 import { APPLIED_HASH_ANNOTATION, firstDifference, HANDOVER_MANAGER, objectKey, prepare, replicasHandover, verdict, type Owner } from './apply.ts';
 import { isRefusal, shortKubeError } from './apply-errors.ts';
@@ -93,6 +94,8 @@ export interface ReconcilerDeps {
   now?: () => Date;
   /** The operator's cluster identity (part of every AWS identifier). */
   context?: RenderContext;
+  /** IAM roles, application secrets, admin sign-in (security/); none by default. */
+  security?: readonly SecurityPart[];
 }
 
 /** What carrying out removed sections' policies came to in one pass. */
@@ -182,7 +185,7 @@ export class Reconciler {
 
     // 5. finalizer, then the ledger (before anything is created), then the master password
     let ledger = recordSpec(stored, p);
-    if (needsFinalizer(p, ledger) && !raw.metadata.finalizers?.includes(FINALIZER)) await this.addFinalizer(raw);
+    if ((needsFinalizer(p, ledger) || securityNeedsCleanup(this.security, p)) && !raw.metadata.finalizers?.includes(FINALIZER)) await this.addFinalizer(raw);
     ledger = await this.saveLedger(raw, ledger);
     const { password, ledger: withSecret } = await this.ensureMasterPassword(p, raw, owner, ledger);
     ledger = await this.saveLedger(raw, withSecret);
@@ -193,6 +196,9 @@ export class Reconciler {
     const existed = SERVICES.filter((s) => ledger.services[s]?.observed && !recreate.has(s) && s !== 'cache');
     const data = await this.d.dataServices(p).observe(p, ledger.services.database?.rotate ? undefined : password, { existed });
 
+    // 6b. security parts: IAM roles, application secrets, admin sign-in
+    const security = await observeSecurity(this.security, p, this.securityEnv(raw));
+
     // 7. sections removed from the spec: their recorded policies
     const removal = await this.removeSections(raw, p, ledger, false, log);
     ledger = removal.ledger;
@@ -200,8 +206,9 @@ export class Reconciler {
     // 8. render desired state
     const conn = connectionData(p, data);
     const masterSecret = ledger.services.database?.secret;
-    const desired = renderPlatform(p, { connectionHash: conn ? connectionHash(conn) : undefined, fileSystemId: data.fileSystem?.fileSystemId, accessPointId: data.fileSystem?.accessPointId, ...(masterSecret ? { masterSecretName: masterSecret } : {}) }, this.ctx);
+    const desired = renderPlatform(p, { connectionHash: conn ? connectionHash(conn) : undefined, fileSystemId: data.fileSystem?.fileSystemId, accessPointId: data.fileSystem?.accessPointId, ...(masterSecret ? { masterSecretName: masterSecret } : {}), ...security.facts }, this.ctx);
     if (conn) desired.push(connectionSecret(p, conn));
+    desired.push(...security.objects);
     // migrations first: a new template of what uses the connection waits for the current Job
     const rollsOut = (o: KubeObject) => verdict(prepare(o, owner), this.d.store.get(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name)) !== 'up-to-date';
     const migrations = await this.migrationGate(desired, rollsOut);
@@ -299,13 +306,14 @@ export class Reconciler {
       : stalledBy.length
         ? { error: summarize(stalledBy), errorReason: refused.length ? 'ApplyRejected' : 'MigrationsFailed', stalled: true }
         : {};
-    const status = computeStatus(p, { generation, data, wanted: wantedServices(p), workloads, ...failure, removals }, raw.status, this.now());
+    const status = computeStatus(p, { generation, data, wanted: wantedServices(p), workloads, ...failure, removals, security: security.states }, raw.status, this.now());
     await this.writeStatus(raw, status);
     this.recordTransitions(raw, raw.status, status);
 
     if (error) return retry(new Error(error));
     if (removal.pending.length) return requeue(10_000, 'removing data services');
     if (data.requeueAfterMs) return requeue(data.requeueAfterMs, 'waiting for data services');
+    if (security.requeueAfterMs !== undefined) return requeue(security.requeueAfterMs, 'security parts: waiting or on schedule');
     if (stalledBy.length) return terminal(summarize(stalledBy));
     if (workloads.some((w) => !workloadState(w).ready)) return requeue(30_000, 'waiting for rollouts');
     return done();
@@ -541,6 +549,14 @@ export class Reconciler {
         await deleting(message, { stalled: /ACK\.Terminal/.test(message) });
         return requeue(10_000, message);
       }
+      // IAM roles, sign-in and secrets the operator created outside the cluster follow the platform
+      if (p) {
+        const sec = await removeSecurity(this.security, p, this.securityEnv(raw));
+        if (!sec.done) {
+          await deleting(sec.message);
+          return requeue(10_000, sec.message);
+        }
+      }
     }
     // cluster-scoped objects cannot be garbage-collected through owner references
     for (const o of this.d.store.owned(raw).filter((x) => !x.metadata.namespace)) {
@@ -623,6 +639,25 @@ export class Reconciler {
 
   private now(): string {
     return (this.d.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+
+  private get security(): readonly SecurityPart[] {
+    return this.d.security ?? [];
+  }
+
+  private securityEnv(raw: Obj): SecurityEnv {
+    return {
+      ctx: this.ctx,
+      raw,
+      get: (apiVersion, kind, namespace, name) => this.d.store.get(apiVersion, kind, namespace, name),
+      readSecret: async (namespace, name) => {
+        const s = await this.d.client.get({ apiVersion: 'v1', kind: 'Secret', name, namespace });
+        return s ? Object.fromEntries(Object.entries((s.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])) : undefined;
+      },
+      create: async (obj) => {
+        await this.d.client.create(obj as unknown as Obj);
+      },
+    };
   }
 
   private clock(): number {

@@ -14,6 +14,7 @@
 import type { FieldError } from '../api/platform.ts';
 import type { BookingPlatform, BookingPlatformStatus, ComponentStatus, Condition } from '../api/types.generated.ts';
 import type { DataObservation, ServiceName, ServiceState } from '../data/types.ts';
+import type { SecurityPartName } from '../security/types.ts';
 import { endpoints } from '../render/ingress.ts';
 
 export interface WorkloadObservation {
@@ -49,6 +50,8 @@ export interface Observed {
   deletingStalled?: boolean;
   /** Sections removed from the spec and what their policies left behind. */
   removals?: Removals;
+  /** Wanted security parts (IAM roles, application secrets, admin sign-in), each with its state. */
+  security?: Array<{ name: SecurityPartName; state: ServiceState }>;
 }
 
 export interface Removals {
@@ -60,7 +63,14 @@ export interface Removals {
   released: Array<{ service: string; resource: string; policy: string; secret?: string }>;
 }
 
-const SERVICE_CONDITION: Record<ServiceName, string> = { database: 'DatabaseReady', cache: 'CacheReady', fileSystem: 'FileSystemReady', uploads: 'UploadsReady' };
+const SERVICE_CONDITION: Record<ServiceName | SecurityPartName, string> = {
+  database: 'DatabaseReady', cache: 'CacheReady', fileSystem: 'FileSystemReady', uploads: 'UploadsReady',
+  iam: 'IdentityReady', secrets: 'SecretsReady', adminAuth: 'AdminAuthReady',
+};
+const COMPONENT_KIND: Record<ServiceName | SecurityPartName, string> = {
+  database: 'Database', cache: 'ReplicationGroup', fileSystem: 'FileSystem', uploads: 'Bucket',
+  iam: 'IAMRoles', secrets: 'Secret', adminAuth: 'AdminSignIn',
+};
 
 type Cond = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
 const cond = (type: string, ok: boolean, reason: string, message: string): Cond => ({ type, status: ok ? 'True' : 'False', reason, message });
@@ -126,11 +136,13 @@ export function computeStatus(p: BookingPlatform, o: Observed, previous: Booking
     conds.push(cond('Ready', false, 'InvalidSpec', msg), cond('Reconciling', false, 'InvalidSpec', 'waiting for a valid spec'), cond('Stalled', true, 'InvalidSpec', msg));
     phase = 'Failed';
   } else {
-    const services = o.wanted.map((s) => ({ name: s, state: o.data?.[s] ?? ({ ready: false, reason: 'Pending', message: 'not observed yet' } as ServiceState) }));
+    const services: Array<{ name: ServiceName | SecurityPartName; state: ServiceState }> = [
+      ...o.wanted.map((s) => ({ name: s, state: o.data?.[s] ?? ({ ready: false, reason: 'Pending', message: 'not observed yet' } as ServiceState) })),
+      ...(o.security ?? []),
+    ];
     for (const { name, state } of services) {
       conds.push(cond(SERVICE_CONDITION[name], state.ready, state.reason, state.message));
-      const kind = name === 'uploads' ? 'Bucket' : name === 'fileSystem' ? 'FileSystem' : name === 'cache' ? 'ReplicationGroup' : 'Database';
-      components.push({ name, kind, ready: state.ready, ...(state.ready && state.converged !== false ? {} : { message: state.message }) });
+      components.push({ name, kind: COMPONENT_KIND[name], ready: state.ready, ...(state.ready && state.converged !== false ? {} : { message: state.message }) });
     }
     for (const s of ['database', 'cache', 'fileSystem'] as const) {
       if (!o.wanted.includes(s)) conds.push(cond(SERVICE_CONDITION[s], true, 'NotRequired', `the platform has no ${s}`));

@@ -1,0 +1,19 @@
+/**
+ * The security parts the operator runs, built once at start from its settings (config.ts). Each
+ * part brings its own AWS clients; without AWS access a part that needs it reports so in status.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { SecurityPart } from './types.ts';
+
+export interface SecurityDeps {
+  config: Config;
+  log: Logger;
+}
+
+export function securityParts(deps: SecurityDeps): SecurityPart[] {
+  void deps;
+  const parts: SecurityPart[] = [];
+  // each part adds itself here: iam (security/iam/), secrets (security/secrets/), adminAuth (security/admin-auth/)
+  return parts;
+}

@@ -1,0 +1,61 @@
+/**
+ * The platform's security parts beside its data services: IAM roles per component, application
+ * secrets, admin sign-in at the ALB. Each part observes (and, where the operator creates things,
+ * ensures) its own piece and returns facts for the pure renderers, objects to apply with the
+ * platform's children, and a state for status; on deletion it removes what it created.
+ *
+ * The reconciler knows parts only through this interface (security/index.ts composes them).
+ */
+import type { BookingPlatform } from '../api/types.generated.ts';
+import type { FinalizeResult, ServiceState } from '../data/types.ts';
+import type { Obj } from '../kube/client.ts';
+import type { Facts } from '../render/facts.ts';
+import type { KubeObject } from '../render/index.ts';
+import type { RenderContext } from '../render/names.ts';
+
+export type SecurityPartName = 'iam' | 'secrets' | 'adminAuth';
+
+/** What a part may read and write besides AWS (which it brings itself). */
+export interface SecurityEnv {
+  /** The operator's cluster identity (part of every AWS identifier). */
+  ctx: RenderContext;
+  /** The platform object as stored (uid, annotations). */
+  raw: Obj;
+  /** The informer caches (objects the platform owns, Secrets it reads). */
+  get(apiVersion: string, kind: string, namespace: string | undefined, name: string): Obj | undefined;
+  /** Reads a Secret straight from the apiserver (values decoded), undefined when absent. */
+  readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  /** Creates an object once (409 when it exists); for values generated once and never overwritten. */
+  create(obj: KubeObject): Promise<void>;
+}
+
+export interface PartObservation {
+  /** Usable, or why not (reason CamelCase; never a secret value in the message). */
+  state: ServiceState;
+  /** Facts for the renderers (role ARNs, secret hashes, sign-in ids). */
+  facts?: Partial<Facts>;
+  /** Objects applied (and pruned) with the platform's children. */
+  objects?: KubeObject[];
+  /** Look again after this long (a pending creation, a sync schedule). */
+  requeueAfterMs?: number;
+}
+
+export interface SecurityPart {
+  readonly name: SecurityPartName;
+  /** Whether the platform asks for this part (absent: nothing observed, nothing shown in status). */
+  wanted(p: BookingPlatform): boolean;
+  /** Whether something outside the namespace may need cleanup on deletion (then the platform gets the finalizer). */
+  needsCleanup(p: BookingPlatform): boolean;
+  /** Ensures what the operator creates (where it does) and observes it; also cleans what is no longer wanted. */
+  observe(p: BookingPlatform, env: SecurityEnv): Promise<PartObservation>;
+  /** Deletes what the operator created outside the cluster for this platform; called again until done. */
+  remove(p: BookingPlatform, env: SecurityEnv): Promise<FinalizeResult>;
+}
+
+/** The parts' observations merged for one reconcile. */
+export interface SecurityObservation {
+  facts: Partial<Facts>;
+  objects: KubeObject[];
+  states: Array<{ name: SecurityPartName; state: ServiceState }>;
+  requeueAfterMs?: number;
+}
