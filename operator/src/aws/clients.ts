@@ -15,7 +15,12 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { EFSClient } from '@aws-sdk/client-efs';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { STSClient } from '@aws-sdk/client-sts';
 import { AwsDeadlineError, UnparseableResponseError } from './errors.ts';
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
@@ -56,6 +61,12 @@ export interface AwsClients {
   efs: EFSClient;
   s3: S3Client;
   ec2: EC2Client;
+  secretsManager: SecretsManagerClient;
+  /** IAM is global: its client signs for the region it was built for, which AWS accepts. */
+  iam: IAMClient;
+  sts: STSClient;
+  eks: EKSClient;
+  cognito: CognitoIdentityProviderClient;
 }
 
 export function createClients(o: AwsClientOptions): AwsClients {
@@ -77,6 +88,11 @@ export function createClients(o: AwsClientOptions): AwsClients {
     efs: bounded(new EFSClient(common), deadline, 'rest'),
     s3: bounded(new S3Client({ ...common, forcePathStyle: o.forcePathStyle ?? Boolean(o.endpoint) }), deadline, 'rest'),
     ec2: bounded(new EC2Client(common), deadline, 'query'),
+    secretsManager: bounded(new SecretsManagerClient(common), deadline, 'rest'),
+    iam: bounded(new IAMClient(common), deadline, 'query'),
+    sts: bounded(new STSClient(common), deadline, 'query'),
+    eks: bounded(new EKSClient(common), deadline, 'rest'),
+    cognito: bounded(new CognitoIdentityProviderClient(common), deadline, 'rest'),
   };
 }
 
