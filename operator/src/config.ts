@@ -19,6 +19,10 @@ export interface Config {
   awsEndpoint?: string;
   /** This cluster's identity in AWS identifiers and owner tags; required for provisioner sdk. */
   clusterName?: string;
+  /** The cluster's IAM OIDC provider (IRSA trust of managed roles, `iam.trust: irsa`). */
+  oidcProviderArn?: string;
+  /** The EKS cluster's name (Pod Identity associations, `iam.trust: podIdentity`). */
+  eksClusterName?: string;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -45,11 +49,19 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     awsRegion: env.AWS_REGION || undefined,
     awsEndpoint: env.AWS_ENDPOINT_URL || undefined,
     clusterName: clusterName(env.BOOKING_CLUSTER_NAME),
+    oidcProviderArn: matching('BOOKING_OIDC_PROVIDER_ARN', env.BOOKING_OIDC_PROVIDER_ARN, /^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider\/\S+$/, 'an IAM OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/<issuer>)'),
+    eksClusterName: matching('BOOKING_EKS_CLUSTER_NAME', env.BOOKING_EKS_CLUSTER_NAME, /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'an EKS cluster name'),
   };
 }
 
 function clusterName(v: string | undefined): string | undefined {
   if (v === undefined || v === '') return undefined;
   if (!CLUSTER_NAME_PATTERN.test(v)) throw new Error(`BOOKING_CLUSTER_NAME must be a DNS label (lower case letters, digits, '-', at most 63), got "${v}"`);
+  return v;
+}
+
+function matching(name: string, v: string | undefined, pattern: RegExp, what: string): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (!pattern.test(v)) throw new Error(`${name} must be ${what}, got "${v}"`);
   return v;
 }

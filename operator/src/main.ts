@@ -38,6 +38,8 @@ export async function startOperator(config: Config, log: Logger = pino({ level: 
   const controller = new Controller(client, log, metrics, { namespaces: config.namespaces, concurrency: config.concurrency, resyncMs: config.resyncMs });
   const events = new EventRecorder(client, log, { instance: config.identity });
   const sdk = config.awsRegion ? await loadSdkProvider(config, log) : undefined;
+  // ack with credentials mode managed reads RDS's Secrets Manager secret with the same AWS settings
+  const masterSecrets = config.awsRegion ? await loadMasterSecretReader(config, log) : undefined;
   // the cluster's identity is part of every AWS identifier: renderers, ack and sdk must agree on it
   const context = { clusterName: config.clusterName ?? DEFAULT_CLUSTER_NAME };
   const reconciler = new Reconciler({
@@ -57,6 +59,7 @@ export async function startOperator(config: Config, log: Logger = pino({ level: 
         return s ? Object.fromEntries(Object.entries((s.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])) : undefined;
       },
       sdk,
+      masterSecrets,
     }),
   });
 
@@ -121,6 +124,16 @@ async function loadSdkProvider(config: Config, log: Logger) {
     return mod.createSdkProvider({ region: config.awsRegion!, endpoint: config.awsEndpoint, log, clusterName: config.clusterName });
   } catch (err) {
     log.warn({ err: (err as Error).message }, 'AWS SDK provider unavailable');
+    return undefined;
+  }
+}
+
+async function loadMasterSecretReader(config: Config, log: Logger) {
+  try {
+    const mod = await import('./aws/rds.ts');
+    return mod.masterUserSecretReader({ endpoint: config.awsEndpoint }, config.awsRegion!);
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'Secrets Manager reader unavailable');
     return undefined;
   }
 }

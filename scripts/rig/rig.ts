@@ -1,19 +1,22 @@
 /**
  * The local rig: a real control plane (etcd, kube-apiserver, kube-controller-manager,
  * kube-scheduler), kwok fake nodes so pods really become Ready, and moto_server as the AWS
- * endpoint, all on free loopback ports, torn down by PID.
+ * endpoint, all on free loopback ports, each in a process group of its own (scripts/rig/processes.ts),
+ * torn down by PID — and killed, the rig's folder removed, when the process that started them exits
+ * or is interrupted.
  *
  * With KUBECONFIG given (RIG_USE_KUBECONFIG=1 or `useKubeconfig`), that cluster is used instead
  * and only moto is started. Binaries come from scripts/rig/ensure-binaries.sh (cached, versioned,
  * KUBEBUILDER_ASSETS honoured).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onExitOrInterrupt, spawnOwned, stopOwned } from './processes.ts';
 
 const ENSURE = fileURLToPath(new URL('./ensure-binaries.sh', import.meta.url));
 export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
@@ -35,6 +38,14 @@ export interface RigOptions {
   audit?: boolean;
   /** Admission plugins to enable besides the default ones (e.g. OwnerReferencesPermissionEnforcement). */
   admissionPlugins?: string[];
+  /**
+   * Seconds without a heartbeat before the node controller marks a node unreachable
+   * (controller-manager `--node-monitor-grace-period`, default 50): shorter for node-loss tests.
+   * kwok renews every node's Lease every 5 s.
+   */
+  nodeMonitorGracePeriodSeconds?: number;
+  /** Seconds a pod stays on an unreachable node before it is evicted (default 15). */
+  unreachableTolerationSeconds?: number;
   log?: (line: string) => void;
 }
 
@@ -92,7 +103,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   const procs: Array<{ name: string; proc: ChildProcess }> = [];
   const start = (name: string, cmd: string, args: string[]) => {
     const out = createWriteStream(join(dir, `${name}.log`));
-    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawnOwned(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout!.pipe(out);
     proc.stderr!.pipe(out);
     procs.push({ name, proc });
@@ -102,16 +113,18 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     return proc;
   };
   let stopping = false;
+  const removeDir = () => {
+    if (!process.env.RIG_KEEP) rmSync(dir, { recursive: true, force: true });
+  };
+  // the processes themselves are killed by processes.ts; their folder goes with them
+  const forgetDir = onExitOrInterrupt(removeDir);
   const stop = async () => {
     stopping = true;
     for (const { proc } of [...procs].reverse()) await kill(proc);
     procs.length = 0;
-    if (!process.env.RIG_KEEP) rmSync(dir, { recursive: true, force: true });
+    forgetDir();
+    removeDir();
   };
-  const onExit = () => {
-    for (const { proc } of procs) proc.kill('SIGKILL');
-  };
-  process.once('exit', onExit);
 
   try {
     let awsEndpoint: string | undefined;
@@ -166,7 +179,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       '--enable-priority-and-fairness=false',
       // a lost node's pods are evicted 15 s after it is marked unreachable (default 5 min), so a
       // node-loss test takes a minute; only pods on a node that stopped heartbeating are affected
-      '--default-unreachable-toleration-seconds=15',
+      `--default-unreachable-toleration-seconds=${opts.unreachableTolerationSeconds ?? 15}`,
       '--v=0',
     ];
     const auditLog = opts.audit ? join(dir, 'audit.log') : undefined;
@@ -199,11 +212,12 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
         '--kube-api-burst=500',
         '--concurrent-deployment-syncs=20',
         '--concurrent-replicaset-syncs=20',
+        ...(opts.nodeMonitorGracePeriodSeconds ? [`--node-monitor-grace-period=${opts.nodeMonitorGracePeriodSeconds}s`] : []),
       ]);
       start('kube-scheduler', join(bin, 'kube-scheduler'), [`--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0', '--kube-api-qps=300', '--kube-api-burst=500']);
       start('kwok', join(bin, 'kwok'), kwokArgs(kubeconfig, 'fake', '10.244.0.0/16'));
       const nodes = opts.nodes ?? 2;
-      const manifest = [...Array.from({ length: nodes }, (_, i) => nodeYaml(i)), ...storageYaml(20)].join('---\n');
+      const manifest = [...Array.from({ length: nodes }, (_, i) => nodeYaml(i)), ...storageYaml(40)].join('---\n');
       execFileSync(join(bin, 'kubectl'), ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], { input: manifest, stdio: ['pipe', 'ignore', 'inherit'] });
       mark('controllers+kwok');
     }
@@ -263,7 +277,8 @@ function kwokArgs(kubeconfig: string, annotationValue: string, podCidr: string):
     `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=${annotationValue}`,
     '--node-ip=127.0.0.1',
     `--cidr=${podCidr}`,
-    '--node-lease-duration-seconds=40',
+    // renewed every quarter of it (5 s): well within any node-monitor grace period
+    '--node-lease-duration-seconds=20',
   ];
 }
 
@@ -283,18 +298,15 @@ export interface LoneNode {
  * Creates node `name` managed by a kwok process of its own (annotation value `name`, which the
  * rig's shared kwok does not select) and waits until it is Ready. kwok keeps heartbeating a node
  * it once managed even when its annotation is removed, so losing one node means stopping the
- * process that manages only it. The process is killed when this process exits.
+ * process that manages only it. The process is killed when this process exits or is interrupted.
  */
 export async function startLoneNode(rig: { bin: string; kubeconfig: string }, name: string, opts: { logDir: string; zone?: string }): Promise<LoneNode> {
   execFileSync(join(rig.bin, 'kubectl'), ['--kubeconfig', rig.kubeconfig, 'apply', '-f', '-'], { input: nodeManifest(name, name, opts.zone ?? 'us-east-1a'), stdio: ['pipe', 'ignore', 'inherit'] });
   const out = createWriteStream(join(opts.logDir, `kwok-${name}.log`));
-  const proc = spawn(join(rig.bin, 'kwok'), kwokArgs(rig.kubeconfig, name, '10.245.0.0/16'), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawnOwned(join(rig.bin, 'kwok'), kwokArgs(rig.kubeconfig, name, '10.245.0.0/16'), { stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout!.pipe(out);
   proc.stderr!.pipe(out);
-  const onExit = () => proc.kill('SIGKILL');
-  process.once('exit', onExit);
   const stop = async () => {
-    process.off('exit', onExit);
     await kill(proc);
   };
   const deadline = Date.now() + 60_000;
@@ -329,7 +341,8 @@ status:
 
 /**
  * A default StorageClass with pre-made volumes, so claims without a class bind as they would on
- * a laptop cluster (there is no dynamic provisioner here).
+ * a laptop cluster (there is no dynamic provisioner here). Released volumes are not reused
+ * (Retain): enough for every claim of a whole run on the shared rig.
  */
 function storageYaml(volumes: number): string[] {
   const sc = `apiVersion: storage.k8s.io/v1
@@ -389,10 +402,5 @@ async function fetchInsecure(url: string, token?: string): Promise<number> {
 }
 
 async function kill(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
+  await stopOwned(proc, 'SIGTERM', 5000);
 }

@@ -119,6 +119,10 @@ on and fails on any difference); no wildcards. Keep in step with cdk8s/operator.
 - apiGroups: ["s3.services.k8s.aws"]
   resources: ["buckets"]
   verbs: ["list", "watch", "create", "patch", "delete"]
+# managed IAM roles with provisioner ack (ACK deletes the IAM role when the object goes)
+- apiGroups: ["iam.services.k8s.aws"]
+  resources: ["roles"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 {{- end }}
 
 {{/*

@@ -183,6 +183,215 @@ const appService = (what: string, opts: { healthPath?: boolean; resources: { cpu
 const deletionPolicy = (dflt: (typeof DELETION_POLICIES)[number], allowed: readonly string[] = DELETION_POLICIES) =>
   enumOf(allowed as readonly string[], `What happens to the cloud resource when the platform is deleted (default ${dflt}).`, { default: dflt });
 
+/**
+ * Managed IAM (security/iam): what an MCP server or further service may ask for. Patterns, not CEL
+ * (no cost in lists of 20): an action is `service:Action` with at most a trailing `*` inside one
+ * service (`s3:Get*`), never `*` or `service:*`; a resource is an ARN, never a bare `*` (a role that
+ * needs one is made by hand and given as iamRoleArn).
+ */
+const IAM_ACTION = '^[a-z0-9-]+:[A-Za-z][A-Za-z0-9]*\\*?$';
+const IAM_RESOURCE_ARN = '^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:([0-9]{12}|aws)?:.+$';
+const iamPolicy = object(
+  {
+    statements: array(
+      object(
+        {
+          effect: enumOf(['Allow', 'Deny'], 'Allow or Deny.', { default: 'Allow' }),
+          actions: array(string('An IAM action, service:Action (a trailing * within one service at most).', { pattern: IAM_ACTION, maxLength: 128 }), 'Actions.', {
+            minItems: 1,
+            maxItems: 20,
+            'x-kubernetes-list-type': 'set',
+          }),
+          resources: array(string('A resource ARN (a bare * is not accepted).', { pattern: IAM_RESOURCE_ARN, maxLength: 2048 }), 'Resources.', {
+            minItems: 1,
+            maxItems: 20,
+            'x-kubernetes-list-type': 'set',
+          }),
+        },
+        { title: 'IamStatement', required: ['actions', 'resources'] },
+      ),
+      'Statements of the role’s inline policy.',
+      { minItems: 1, maxItems: 10 },
+    ),
+  },
+  { title: 'IamPolicySpec', description: 'The inline policy of this component’s managed role (needs iam).', required: ['statements'] },
+);
+const BEDROCK_MODEL_ARN =
+  '^arn:aws[a-z-]*:bedrock:([a-z0-9-]+|\\*)?:([0-9]{12})?:(foundation-model|inference-profile|application-inference-profile|provisioned-model|custom-model|imported-model)/[^*]+$';
+const bedrock = object(
+  {
+    actions: array(string('A Bedrock model action.', { pattern: '^bedrock:[A-Za-z]+$', maxLength: 64 }), 'Actions on the models (Converse and ConverseStream are authorized by these two).', {
+      default: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+      minItems: 1,
+      maxItems: 10,
+      'x-kubernetes-list-type': 'set',
+    }),
+    modelIds: array(string('A foundation model id, e.g. anthropic.claude-3-5-sonnet-20240620-v1:0.', { pattern: '^[a-z0-9-]+\\.[A-Za-z0-9._:-]+$', maxLength: 128 }), 'Foundation models in aws.region (the ARNs are built from the ids).', {
+      maxItems: 20,
+      'x-kubernetes-list-type': 'set',
+    }),
+    modelArns: array(
+      string('A model or inference profile ARN; the region may be * (a cross-region inference profile routes to several).', { pattern: BEDROCK_MODEL_ARN, maxLength: 2048 }),
+      'Models and inference profiles by ARN.',
+      { maxItems: 20, 'x-kubernetes-list-type': 'set' },
+    ),
+    agentAliasArns: array(
+      string('An agent alias ARN.', { pattern: '^arn:aws[a-z-]*:bedrock:[a-z0-9-]+:[0-9]{12}:agent-alias/[A-Z0-9]{10}/[A-Z0-9]{10}$', maxLength: 2048 }),
+      'Agent aliases this component may call (bedrock:InvokeAgent).',
+      { maxItems: 20, 'x-kubernetes-list-type': 'set' },
+    ),
+  },
+  {
+    title: 'BedrockSpec',
+    description: 'Bedrock access of this component’s managed role (needs iam): the actions on exactly these models and agents.',
+    rules: [
+      {
+        rule: 'has(self.modelIds) || has(self.modelArns) || has(self.agentAliasArns)',
+        message: 'bedrock needs modelIds, modelArns or agentAliasArns',
+        check: (s) => s.modelIds !== undefined || s.modelArns !== undefined || s.agentAliasArns !== undefined,
+      },
+    ],
+  },
+);
+/** A role given by ARN is used as it is: a managed policy beside it would never apply. */
+const givenRoleExcludesManaged: Rule = {
+  rule: '!has(self.iamRoleArn) || (!has(self.iamPolicy) && !has(self.bedrock))',
+  message: 'iamRoleArn excludes iamPolicy and bedrock (a role given by ARN is used as it is)',
+  check: (s) => s.iamRoleArn === undefined || (s.iamPolicy === undefined && s.bedrock === undefined),
+};
+const managedIam = {
+  iamPolicy,
+  bedrock,
+};
+
+/** Keys of the connection Secret (data/connection.ts): an application secret must not shadow one. */
+const CONNECTION_KEYS = ['DATABASE_URL', 'DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_USER', 'DB_PASSWORD', 'REDIS_URL', 'UPLOADS_BUCKET', 'AWS_REGION'];
+const SECRET_DELIVERIES = ['operator', 'external-secrets'] as const;
+
+/** Application secrets (security/secrets/): generated once by the operator, or taken from Secrets Manager. */
+const secretsSpec = object(
+  {
+    consumers: array(string('A component: backend, whatsapp, admin, mcp-<name>, or a services[] name.', { pattern: DNS_LABEL, maxLength: 24 }), 'Components whose containers get every entry as an environment variable.', {
+      default: ['backend'],
+      minItems: 1,
+      maxItems: 45,
+      'x-kubernetes-list-type': 'set',
+    }),
+    delivery: enumOf(SECRET_DELIVERIES, 'Who copies secretsManager entries into the cluster: the operator itself, or External Secrets Operator (an ExternalSecret is rendered).', { default: 'operator' }),
+    refreshIntervalSeconds: integer('How often secretsManager entries are read again (the ExternalSecret\'s refreshInterval with external-secrets).', { minimum: 60, maximum: 604800, default: 3600 }),
+    secretStoreRef: object(
+      {
+        name: string('Name of the SecretStore or ClusterSecretStore.', { pattern: '^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$', maxLength: 253 }),
+        kind: enumOf(['SecretStore', 'ClusterSecretStore'], 'Kind of the store.', { default: 'SecretStore' }),
+      },
+      { title: 'SecretStoreRef', description: 'The External Secrets Operator store that reads Secrets Manager (delivery external-secrets).', required: ['name'] },
+    ),
+    entries: array(
+      object(
+        {
+          name: string('Environment variable name, and key in the Secret.', { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 128 }),
+          generate: object({ length: integer('Characters (A–Z, a–z, 0–9, - and _).', { minimum: 16, maximum: 256, default: 64 }) }, { title: 'GeneratedSecret', description: 'Generated once by the operator and never again (not even when the spec changes).' }),
+          secretsManager: object(
+            {
+              secretId: string('Name or ARN of the Secrets Manager secret.', { minLength: 1, maxLength: 2048 }),
+              key: string('A key of the secret\'s JSON value; absent: the whole value.', { minLength: 1, maxLength: 1024 }),
+            },
+            { title: 'SecretsManagerRef', description: 'An existing AWS Secrets Manager secret.', required: ['secretId'] },
+          ),
+        },
+        {
+          title: 'SecretEntry',
+          required: ['name'],
+          rules: [
+            { rule: 'has(self.generate) != has(self.secretsManager)', message: 'an entry needs exactly one of generate or secretsManager', check: (s) => (s.generate !== undefined) !== (s.secretsManager !== undefined) },
+            {
+              rule: `!(self.name in [${CONNECTION_KEYS.map((k) => `'${k}'`).join(', ')}])`,
+              message: `name is a key of the connection Secret (${CONNECTION_KEYS.join(', ')})`,
+              check: (s) => !CONNECTION_KEYS.includes(s.name),
+              fieldPath: '.name',
+            },
+          ],
+        },
+      ),
+      'The variables: each is generated or read from Secrets Manager.',
+      { minItems: 1, maxItems: 50, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] },
+    ),
+  },
+  {
+    title: 'SecretsSpec',
+    description: 'Application secrets (SESSION_SECRET, JWT_SECRET, API keys) as environment variables of the chosen components.',
+    required: ['entries'],
+    rules: [
+      {
+        rule: "(self.delivery == 'external-secrets') == has(self.secretStoreRef)",
+        message: 'secretStoreRef is required with delivery external-secrets and not allowed otherwise',
+        check: (s) => (s.delivery === 'external-secrets') === (s.secretStoreRef !== undefined),
+      },
+    ],
+  },
+);
+
+/** Whether a component with this name exists in the spec (secrets.consumers). */
+function componentExists(s: any, c: string): boolean {
+  return c === 'backend' || (c === 'whatsapp' && s.whatsapp !== undefined) || (c === 'admin' && s.admin !== undefined)
+    || (s.mcpServers ?? []).some((m: { name: string }) => `mcp-${m.name}` === c) || (s.services ?? []).some((x: { name: string }) => x.name === c);
+}
+
+/** The user env of a built-in consumer, where an application secret would shadow (or be shadowed by) a variable. */
+const SECRET_CONSUMER_ENVS = ['backend', 'whatsapp', 'admin'] as const;
+
+/**
+ * Admin sign-in at the ALB (security/admin-auth): the AWS Load Balancer Controller's authentication
+ * on the admin host's own Ingress; the API host stays token-authenticated by the app.
+ */
+const HTTPS_URL = '^https://[^\\s]+$';
+const adminAuth = object(
+  {
+    cognito: object(
+      {
+        userPoolArn: string('An existing user pool.', { pattern: '^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:[0-9]{12}:userpool/[a-z0-9-]+_[0-9a-zA-Z]+$', maxLength: 2048 }),
+        userPoolClientId: string('Its app client (with a secret, the code grant, the openid scope and the callback https://<adminHost>/oauth2/idpresponse).', { pattern: '^[\\w+]+$', maxLength: 128 }),
+        userPoolDomain: string('Its domain: the prefix of <prefix>.auth.<region>.amazoncognito.com, or a custom domain.', { pattern: '^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$', maxLength: 253 }),
+        create: object(
+          { deletionPolicy: deletionPolicy('Retain', ['Retain', 'Delete']) },
+          { title: 'CognitoCreateSpec', description: 'The operator creates the user pool, app client and domain (provisioner sdk). Retain by default: the pool holds the admins’ accounts.' },
+        ),
+      },
+      {
+        title: 'CognitoAuthSpec',
+        description: 'Amazon Cognito: an existing user pool (userPoolArn, userPoolClientId, userPoolDomain) or one the operator creates (create).',
+        rules: [
+          {
+            rule: 'has(self.create) ? !(has(self.userPoolArn) || has(self.userPoolClientId) || has(self.userPoolDomain)) : (has(self.userPoolArn) && has(self.userPoolClientId) && has(self.userPoolDomain))',
+            message: 'cognito needs either create or all of userPoolArn, userPoolClientId and userPoolDomain',
+            check: (s) => (s.create !== undefined ? [s.userPoolArn, s.userPoolClientId, s.userPoolDomain].every((v) => v === undefined) : [s.userPoolArn, s.userPoolClientId, s.userPoolDomain].every((v) => v !== undefined)),
+          },
+        ],
+      },
+    ),
+    oidc: object(
+      {
+        issuer: string('The OIDC issuer identifier.', { pattern: HTTPS_URL, maxLength: 2048 }),
+        authorizationEndpoint: string('The authorization endpoint.', { pattern: HTTPS_URL, maxLength: 2048 }),
+        tokenEndpoint: string('The token endpoint.', { pattern: HTTPS_URL, maxLength: 2048 }),
+        userInfoEndpoint: string('The user info endpoint.', { pattern: HTTPS_URL, maxLength: 2048 }),
+        clientSecretRef: secretRef('Secret in the platform namespace with keys clientID and clientSecret (the AWS Load Balancer Controller reads it).'),
+      },
+      { title: 'OidcAuthSpec', description: 'Any OpenID Connect provider.', required: ['issuer', 'authorizationEndpoint', 'tokenEndpoint', 'userInfoEndpoint', 'clientSecretRef'] },
+    ),
+    scope: string('Claims requested from the identity provider, space-separated; must include openid.', { default: 'openid', pattern: '^[A-Za-z0-9_.:/-]+( [A-Za-z0-9_.:/-]+)*$', maxLength: 512 }),
+    sessionTimeoutSeconds: integer('Longest sign-in session at the ALB.', { minimum: 1, maximum: 604800, default: 604800 }),
+  },
+  {
+    title: 'AdminAuthSpec',
+    description: 'Sign-in at the ALB in front of the admin host (needs adminHost): Cognito or any OIDC provider.',
+    rules: [
+      { rule: 'has(self.cognito) != has(self.oidc)', message: 'adminAuth needs exactly one of cognito or oidc', check: (s) => (s.cognito !== undefined) !== (s.oidc !== undefined) },
+      { rule: "self.scope.matches('(^| )openid( |$)')", message: 'scope must include openid', check: (s) => /(^| )openid( |$)/.test(s.scope ?? 'openid'), fieldPath: '.scope' },
+    ],
+  },
+);
+
 export const specSchema: Schema = object(
   {
     environment: string('Free-text stage label (production, staging, …), added to labels and AWS tags.', {
@@ -251,11 +460,18 @@ export const specSchema: Schema = object(
       },
       { title: 'WhatsappSpec', description: 'The WhatsApp gateway: a strict singleton (one pod, Recreate), its session state on EFS.', rules: requiredWhenEnabled(['image']) },
     ),
-    mcpServers: array(object(appService('MCP server', { resources: { cpu: '100m', memory: '256Mi' } }), { title: 'McpServerSpec', required: ['name'], rules: requiredWhenEnabled(['image', 'port']) }), 'MCP servers: one Deployment and Service each.', {
-      maxItems: 20,
-      'x-kubernetes-list-type': 'map',
-      'x-kubernetes-list-map-keys': ['name'],
-    }),
+    mcpServers: array(
+      object(
+        { ...appService('MCP server', { resources: { cpu: '100m', memory: '256Mi' } }), iamRoleArn: string('IAM role (IRSA).', { pattern: IAM_ROLE_ARN }), ...managedIam },
+        { title: 'McpServerSpec', required: ['name'], rules: [...requiredWhenEnabled(['image', 'port']), givenRoleExcludesManaged] },
+      ),
+      'MCP servers: one Deployment and Service each.',
+      {
+        maxItems: 20,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['name'],
+      },
+    ),
     admin: object(
       {
         image: image('admin frontend'),
@@ -268,12 +484,13 @@ export const specSchema: Schema = object(
       { title: 'AdminSpec', description: 'The admin frontend.', required: ['image'] },
     ),
     services: array(
-      object({ ...appService('service', { healthPath: true, resources: { cpu: '250m', memory: '512Mi' } }), autoscaling: autoscaling(1, 3), iamRoleArn: string('IAM role (IRSA).', { pattern: IAM_ROLE_ARN }) }, {
+      object({ ...appService('service', { healthPath: true, resources: { cpu: '250m', memory: '512Mi' } }), autoscaling: autoscaling(1, 3), iamRoleArn: string('IAM role (IRSA).', { pattern: IAM_ROLE_ARN }), ...managedIam }, {
         title: 'AppServiceSpec',
         required: ['name'],
         rules: [
           ...requiredWhenEnabled(['image', 'port']),
           autoscalingNeedsCpuRequest,
+          givenRoleExcludesManaged,
           {
             rule: `!(self.name in [${RESERVED_SERVICE_NAMES.map((n) => `'${n}'`).join(', ')}]) && !self.name.startsWith('mcp-') && !self.name.startsWith('migrate-')`,
             message: 'name is reserved for a built-in component',
@@ -293,8 +510,12 @@ export const specSchema: Schema = object(
         scheme: enumOf(['internet-facing', 'internal'], 'ALB scheme.', { default: 'internet-facing' }),
         groupName: string('ALB IngressGroup to share one load balancer between platforms.', { pattern: '^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$', maxLength: 63 }),
         sslPolicy: string('ALB TLS policy.', { default: 'ELBSecurityPolicy-TLS13-1-2-2021-06' }),
+        adminAuth,
       },
-      { title: 'IngressSpec', description: 'The public ALB Ingress (HTTPS only).', required: ['host', 'certificateArn'] },
+      {
+        title: 'IngressSpec', description: 'The public ALB Ingress (HTTPS only).', required: ['host', 'certificateArn'],
+        rules: [{ rule: '!has(self.adminAuth) || has(self.adminHost)', message: 'ingress.adminAuth needs ingress.adminHost', check: (s) => s.adminAuth === undefined || s.adminHost !== undefined }],
+      },
     ),
     database: object(
       {
@@ -325,6 +546,17 @@ export const specSchema: Schema = object(
         name: immutable(string('Database created for the apps.', { default: 'booking', pattern: '^[a-zA-Z][a-zA-Z0-9_]*$', maxLength: 63 }), 'database.name'),
         username: immutable(string('Master user name.', { default: 'booking', pattern: '^[a-zA-Z][a-zA-Z0-9_]*$', maxLength: 16 }), 'database.username'),
         deletionPolicy: deletionPolicy('Snapshot'),
+        credentials: object(
+          {
+            // immutable: ACK rds-controller v1.10.0 never sends a change of manageMasterUserPassword
+            // to AWS (docs/data-safety.md), so both provisioners refuse the switch at the door
+            mode: immutable(
+              enumOf(['generated', 'managed'], 'generated: the operator generates the master password into a Kubernetes Secret. managed: RDS keeps it in AWS Secrets Manager (and rotates it); the operator reads it from there (ack and sdk only).', { default: 'generated' }),
+              'database.credentials.mode',
+            ),
+          },
+          { title: 'DatabaseCredentialsSpec', description: 'Where the master password lives.', default: {} },
+        ),
         external: object({ secretRef: secretRef('Secret with keys host, port, dbname, username, password.') }, {
           description: 'An existing database (provisioner external).',
           required: ['secretRef'],
@@ -416,6 +648,17 @@ export const specSchema: Schema = object(
       }),
       default: {},
     },
+    iam: object(
+      {
+        mode: enumOf(['managed'], 'managed: the operator creates one least-privilege IAM role per component that needs AWS (the backend; MCP servers and services with iamPolicy or bedrock) and deletes it with the platform.', { default: 'managed' }),
+        trust: immutable(
+          enumOf(['irsa', 'podIdentity'], 'How pods assume their role: irsa (ServiceAccount annotation, the cluster’s OIDC provider) or podIdentity (an EKS Pod Identity association per ServiceAccount).', { default: 'irsa' }),
+          'iam.trust',
+        ),
+      },
+      { title: 'IamSpec', description: 'IAM roles per component, created by the operator (ACK iam-controller or the IAM SDK, as provisioner says). A given iamRoleArn still wins.' },
+    ),
+    secrets: secretsSpec,
   },
   {
     title: 'BookingPlatformSpec', description: 'One tenant’s chat-and-booking platform.',
@@ -430,6 +673,11 @@ export const specSchema: Schema = object(
         rule: "!has(self.database) || (self.provisioner == 'external') == has(self.database.external)",
         message: 'database.external is required with provisioner external and not allowed otherwise',
         check: (s) => s.database === undefined || (s.provisioner === 'external') === (s.database.external !== undefined),
+      },
+      {
+        rule: "!has(self.database) || !has(self.database.credentials) || self.database.credentials.mode != 'managed' || self.provisioner != 'external'",
+        message: 'database.credentials.mode managed needs provisioner ack or sdk (RDS manages the password); with provisioner external the credentials come from database.external.secretRef',
+        check: (s) => s.database?.credentials?.mode !== 'managed' || s.provisioner !== 'external',
       },
       {
         rule: "!has(self.cache) || (self.provisioner == 'external') == has(self.cache.external)",
@@ -447,9 +695,44 @@ export const specSchema: Schema = object(
         check: (s) => s.ingress?.adminHost === undefined || s.admin !== undefined,
       },
       {
+        rule: "!has(self.ingress) || !has(self.ingress.adminAuth) || !has(self.ingress.adminAuth.cognito) || !has(self.ingress.adminAuth.cognito.create) || self.provisioner == 'sdk'",
+        message: 'ingress.adminAuth.cognito.create needs provisioner sdk',
+        check: (s) => s.ingress?.adminAuth?.cognito?.create === undefined || s.provisioner === 'sdk',
+      },
+      {
         rule: "!has(self.uploads) || !self.uploads.enabled || self.provisioner != 'external' || has(self.uploads.bucketName)",
         message: 'uploads.bucketName is required with provisioner external',
         check: (s) => s.uploads === undefined || !s.uploads.enabled || s.provisioner !== 'external' || s.uploads.bucketName !== undefined,
+      },
+      {
+        rule: "!has(self.iam) || self.provisioner != 'external'",
+        message: 'iam needs provisioner ack or sdk (the roles are created through ACK or the AWS SDK)',
+        check: (s) => s.iam === undefined || s.provisioner !== 'external',
+      },
+      {
+        rule: '!has(self.iam) || (has(self.aws) && has(self.aws.accountId))',
+        message: 'iam needs aws.accountId (the policies name this account’s ARNs)',
+        check: (s) => s.iam === undefined || s.aws?.accountId !== undefined,
+      },
+      {
+        rule: "!has(self.iam) || self.iam.trust != 'podIdentity' || self.provisioner == 'sdk'",
+        message: 'iam.trust podIdentity needs provisioner sdk (the ACK iam-controller creates no Pod Identity associations)',
+        check: (s) => s.iam === undefined || s.iam.trust !== 'podIdentity' || s.provisioner === 'sdk',
+      },
+      {
+        rule: 'has(self.iam) || ((!has(self.mcpServers) || self.mcpServers.all(m, !has(m.iamPolicy) && !has(m.bedrock))) && (!has(self.services) || self.services.all(x, !has(x.iamPolicy) && !has(x.bedrock))))',
+        message: 'iamPolicy and bedrock need iam (the operator creates the roles with iam.mode managed)',
+        check: (s) => s.iam !== undefined || [...(s.mcpServers ?? []), ...(s.services ?? [])].every((e: { iamPolicy?: unknown; bedrock?: unknown }) => e.iamPolicy === undefined && e.bedrock === undefined),
+      },
+      {
+        rule: "!has(self.secrets) || self.secrets.consumers.all(c, c == 'backend' || (c == 'whatsapp' && has(self.whatsapp)) || (c == 'admin' && has(self.admin)) || (has(self.mcpServers) && self.mcpServers.exists(m, 'mcp-' + m.name == c)) || (has(self.services) && self.services.exists(x, x.name == c)))",
+        message: 'secrets.consumers names a component the spec does not have (backend, whatsapp, admin, mcp-<name>, a services[] name)',
+        check: (s) => s.secrets === undefined || (s.secrets.consumers ?? []).every((c: string) => componentExists(s, c)),
+      },
+      {
+        rule: `!has(self.secrets) || ${SECRET_CONSUMER_ENVS.map((c) => `!('${c}' in self.secrets.consumers && has(self.${c}) && has(self.${c}.env) && self.${c}.env.exists(e, self.secrets.entries.exists(x, x.name == e.name)))`).join(' && ')}`,
+        message: 'secrets.entries repeats a variable of the env of a consumer (backend, whatsapp or admin)',
+        check: (s) => s.secrets === undefined || SECRET_CONSUMER_ENVS.every((c) => !(s.secrets.consumers ?? []).includes(c) || !(s[c]?.env ?? []).some((e: { name: string }) => s.secrets.entries.some((x: { name: string }) => x.name === e.name))),
       },
     ],
   },

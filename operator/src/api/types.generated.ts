@@ -101,6 +101,33 @@ export interface WhatsappSpec {
   iamRoleArn?: string;
 }
 
+export interface IamStatement {
+  /** Allow or Deny. Default: "Allow". */
+  effect: "Allow" | "Deny";
+  /** Actions. */
+  actions: Array<string>;
+  /** Resources. */
+  resources: Array<string>;
+}
+
+/** The inline policy of this component’s managed role (needs iam). */
+export interface IamPolicySpec {
+  /** Statements of the role’s inline policy. */
+  statements: Array<IamStatement>;
+}
+
+/** Bedrock access of this component’s managed role (needs iam): the actions on exactly these models and agents. */
+export interface BedrockSpec {
+  /** Actions on the models (Converse and ConverseStream are authorized by these two). Default: ["bedrock:InvokeModel","bedrock:InvokeModelWithResponseStream"]. */
+  actions: Array<string>;
+  /** Foundation models in aws.region (the ARNs are built from the ids). */
+  modelIds?: Array<string>;
+  /** Models and inference profiles by ARN. */
+  modelArns?: Array<string>;
+  /** Agent aliases this component may call (bedrock:InvokeAgent). */
+  agentAliasArns?: Array<string>;
+}
+
 export interface McpServerSpec {
   /** Name of the MCP server; prefixes its Deployment and Service names. */
   name: string;
@@ -116,6 +143,12 @@ export interface McpServerSpec {
   resources: Resources;
   /** Extra environment variables for the container. */
   env?: Array<EnvVar>;
+  /** IAM role (IRSA). */
+  iamRoleArn?: string;
+  /** The inline policy of this component’s managed role (needs iam). */
+  iamPolicy?: IamPolicySpec;
+  /** Bedrock access of this component’s managed role (needs iam): the actions on exactly these models and agents. */
+  bedrock?: BedrockSpec;
 }
 
 /** The admin frontend. */
@@ -155,6 +188,60 @@ export interface AppServiceSpec {
   autoscaling?: AutoscalingSpec;
   /** IAM role (IRSA). */
   iamRoleArn?: string;
+  /** The inline policy of this component’s managed role (needs iam). */
+  iamPolicy?: IamPolicySpec;
+  /** Bedrock access of this component’s managed role (needs iam): the actions on exactly these models and agents. */
+  bedrock?: BedrockSpec;
+}
+
+/** The operator creates the user pool, app client and domain (provisioner sdk). Retain by default: the pool holds the admins’ accounts. */
+export interface CognitoCreateSpec {
+  /** What happens to the cloud resource when the platform is deleted (default Retain). Default: "Retain". */
+  deletionPolicy: "Retain" | "Delete";
+}
+
+/** Amazon Cognito: an existing user pool (userPoolArn, userPoolClientId, userPoolDomain) or one the operator creates (create). */
+export interface CognitoAuthSpec {
+  /** An existing user pool. */
+  userPoolArn?: string;
+  /** Its app client (with a secret, the code grant, the openid scope and the callback https://<adminHost>/oauth2/idpresponse). */
+  userPoolClientId?: string;
+  /** Its domain: the prefix of <prefix>.auth.<region>.amazoncognito.com, or a custom domain. */
+  userPoolDomain?: string;
+  /** The operator creates the user pool, app client and domain (provisioner sdk). Retain by default: the pool holds the admins’ accounts. */
+  create?: CognitoCreateSpec;
+}
+
+/** Secret in the platform namespace with keys clientID and clientSecret (the AWS Load Balancer Controller reads it). */
+export interface SecretReference {
+  /** Name of the Secret in the platform namespace. */
+  name: string;
+}
+
+/** Any OpenID Connect provider. */
+export interface OidcAuthSpec {
+  /** The OIDC issuer identifier. */
+  issuer: string;
+  /** The authorization endpoint. */
+  authorizationEndpoint: string;
+  /** The token endpoint. */
+  tokenEndpoint: string;
+  /** The user info endpoint. */
+  userInfoEndpoint: string;
+  /** Secret in the platform namespace with keys clientID and clientSecret (the AWS Load Balancer Controller reads it). */
+  clientSecretRef: SecretReference;
+}
+
+/** Sign-in at the ALB in front of the admin host (needs adminHost): Cognito or any OIDC provider. */
+export interface AdminAuthSpec {
+  /** Amazon Cognito: an existing user pool (userPoolArn, userPoolClientId, userPoolDomain) or one the operator creates (create). */
+  cognito?: CognitoAuthSpec;
+  /** Any OpenID Connect provider. */
+  oidc?: OidcAuthSpec;
+  /** Claims requested from the identity provider, space-separated; must include openid. Default: "openid". */
+  scope: string;
+  /** Longest sign-in session at the ALB. Default: 604800. */
+  sessionTimeoutSeconds: number;
 }
 
 /** The public ALB Ingress (HTTPS only). */
@@ -173,6 +260,8 @@ export interface IngressSpec {
   groupName?: string;
   /** ALB TLS policy. Default: "ELBSecurityPolicy-TLS13-1-2-2021-06". */
   sslPolicy: string;
+  /** Sign-in at the ALB in front of the admin host (needs adminHost): Cognito or any OIDC provider. */
+  adminAuth?: AdminAuthSpec;
 }
 
 /** Aurora Serverless v2 capacity range (Aurora engines only). */
@@ -183,10 +272,10 @@ export interface ServerlessSpec {
   maxCapacity: number;
 }
 
-/** Secret with keys host, port, dbname, username, password. */
-export interface SecretReference {
-  /** Name of the Secret in the platform namespace. */
-  name: string;
+/** Where the master password lives. Default: {}. */
+export interface DatabaseCredentialsSpec {
+  /** generated: the operator generates the master password into a Kubernetes Secret. managed: RDS keeps it in AWS Secrets Manager (and rotates it); the operator reads it from there (ack and sdk only). Default: "generated". */
+  mode: "generated" | "managed";
 }
 
 /** The relational database (RDS or Aurora). */
@@ -215,6 +304,8 @@ export interface DatabaseSpec {
   username: string;
   /** What happens to the cloud resource when the platform is deleted (default Snapshot). Default: "Snapshot". */
   deletionPolicy: "Snapshot" | "Retain" | "Delete";
+  /** Where the master password lives. Default: {}. */
+  credentials: DatabaseCredentialsSpec;
   /** An existing database (provisioner external). */
   external?: {
     /** Secret with keys host, port, dbname, username, password. */
@@ -296,6 +387,59 @@ export interface NetworkPolicySpec {
   enabled: boolean;
 }
 
+/** IAM roles per component, created by the operator (ACK iam-controller or the IAM SDK, as provisioner says). A given iamRoleArn still wins. */
+export interface IamSpec {
+  /** managed: the operator creates one least-privilege IAM role per component that needs AWS (the backend; MCP servers and services with iamPolicy or bedrock) and deletes it with the platform. Default: "managed". */
+  mode: "managed";
+  /** How pods assume their role: irsa (ServiceAccount annotation, the cluster’s OIDC provider) or podIdentity (an EKS Pod Identity association per ServiceAccount). Default: "irsa". */
+  trust: "irsa" | "podIdentity";
+}
+
+/** The External Secrets Operator store that reads Secrets Manager (delivery external-secrets). */
+export interface SecretStoreRef {
+  /** Name of the SecretStore or ClusterSecretStore. */
+  name: string;
+  /** Kind of the store. Default: "SecretStore". */
+  kind: "SecretStore" | "ClusterSecretStore";
+}
+
+/** Generated once by the operator and never again (not even when the spec changes). */
+export interface GeneratedSecret {
+  /** Characters (A–Z, a–z, 0–9, - and _). Default: 64. */
+  length: number;
+}
+
+/** An existing AWS Secrets Manager secret. */
+export interface SecretsManagerRef {
+  /** Name or ARN of the Secrets Manager secret. */
+  secretId: string;
+  /** A key of the secret's JSON value; absent: the whole value. */
+  key?: string;
+}
+
+export interface SecretEntry {
+  /** Environment variable name, and key in the Secret. */
+  name: string;
+  /** Generated once by the operator and never again (not even when the spec changes). */
+  generate?: GeneratedSecret;
+  /** An existing AWS Secrets Manager secret. */
+  secretsManager?: SecretsManagerRef;
+}
+
+/** Application secrets (SESSION_SECRET, JWT_SECRET, API keys) as environment variables of the chosen components. */
+export interface SecretsSpec {
+  /** Components whose containers get every entry as an environment variable. Default: ["backend"]. */
+  consumers: Array<string>;
+  /** Who copies secretsManager entries into the cluster: the operator itself, or External Secrets Operator (an ExternalSecret is rendered). Default: "operator". */
+  delivery: "operator" | "external-secrets";
+  /** How often secretsManager entries are read again (the ExternalSecret's refreshInterval with external-secrets). Default: 3600. */
+  refreshIntervalSeconds: number;
+  /** The External Secrets Operator store that reads Secrets Manager (delivery external-secrets). */
+  secretStoreRef?: SecretStoreRef;
+  /** The variables: each is generated or read from Secrets Manager. */
+  entries: Array<SecretEntry>;
+}
+
 /** One tenant’s chat-and-booking platform. */
 export interface BookingPlatformSpec {
   /** Free-text stage label (production, staging, …), added to labels and AWS tags. Default: "production". */
@@ -332,6 +476,10 @@ export interface BookingPlatformSpec {
   migrations?: MigrationsSpec;
   /** NetworkPolicies for the platform. Default: {}. */
   networkPolicy: NetworkPolicySpec;
+  /** IAM roles per component, created by the operator (ACK iam-controller or the IAM SDK, as provisioner says). A given iamRoleArn still wins. */
+  iam?: IamSpec;
+  /** Application secrets (SESSION_SECRET, JWT_SECRET, API keys) as environment variables of the chosen components. */
+  secrets?: SecretsSpec;
 }
 
 export interface Condition {

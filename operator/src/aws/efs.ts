@@ -58,7 +58,7 @@ export async function findAccessPoint(ctx: AwsContext, p: BookingPlatform, fsId:
  * One attempt, no SDK retry, for creates AWS makes unique only by client token (an emulator may
  * not): a lost answer is a transient error, and the next pass finds the resource by lookup.
  */
-function once<C extends { middlewareStack: { add(mw: unknown, o: Record<string, unknown>): void } }>(cmd: C): C {
+export function once<C extends { middlewareStack: { add(mw: unknown, o: Record<string, unknown>): void } }>(cmd: C): C {
   cmd.middlewareStack.add((next: (a: unknown) => unknown) => (args: unknown) => next(args), {
     name: 'retryMiddleware',
     step: 'finalizeRequest',

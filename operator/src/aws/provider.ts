@@ -11,7 +11,14 @@
  * Every AWS call ends by a deadline (clients.ts), and at most `maxConcurrent` platforms are in
  * AWS calls at once: another is refused at once with ProviderBusyError (a requeue), so platforms
  * stuck on a slow endpoint never hold every reconcile worker.
+ *
+ * A settled observation (every service usable and converged, or terminal) is reused for the requeue
+ * interval: a reconcile caused by an owned object's event (each pod of a rollout moves a
+ * Deployment's status) recomputes status without AWS calls. It is looked at afresh once the
+ * interval is over, when the spec (generation), the master password or the lost-service hints
+ * change, after a pass in which this provider wrote to AWS, and after any removal or rotation.
  */
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { BookingPlatform } from '../api/types.generated.ts';
 import { notReady, ProviderBusyError, settling, wantedServices, type DataObservation, type DataServices, type FinalizeResult, type ObserveOptions, type RemoveOptions, type ServiceName, type ServiceState } from '../data/types.ts';
@@ -54,6 +61,10 @@ export interface SdkOptions {
    * the owner tags. Required: without it nothing is created, changed or deleted.
    */
   clusterName?: string;
+  /** How long a settled observation is reused (default: `requeueAfterMs`; 0: never). */
+  observationTtlMs?: number;
+  /** Test seam: milliseconds now (default Date.now). */
+  now?: () => number;
 }
 
 export const DEFAULT_REQUEUE_MS = 15_000;
@@ -69,6 +80,8 @@ export class SdkDataServices implements DataServices {
   private readonly clients: (region: string) => AwsClients;
   /** Platforms in AWS calls now, with how many calls each (observe, remove per service, …). */
   private readonly admitted = new Map<string, number>();
+  /** Each platform's last settled observation, with what it was observed for and when. */
+  private readonly settled = new Map<string, { inputs: string; at: number; o: DataObservation }>();
 
   constructor(opts: SdkOptions) {
     this.opts = opts;
@@ -87,7 +100,15 @@ export class SdkDataServices implements DataServices {
       for (const s of wanted) o[s] = notReady('NoClusterName', NO_CLUSTER_NAME, true);
       return o;
     }
-    const ctx = this.context(p);
+    const platform = platformKey(p);
+    const inputs = observationInputs(p, masterPassword, opts);
+    const now = this.opts.now ?? Date.now;
+    const ttl = this.opts.observationTtlMs ?? this.opts.requeueAfterMs ?? DEFAULT_REQUEUE_MS;
+    const known = this.settled.get(platform);
+    if (known && known.inputs === inputs && now() - known.at < ttl) return structuredClone(known.o);
+    this.settled.delete(platform);
+    let wrote = false;
+    const ctx = this.context(p, () => (wrote = true));
     const release = this.admit(p);
     const lost = (s: ServiceName) => (opts.existed ?? []).includes(s);
     const run = async (service: ServiceName, fn: () => Promise<ServiceState>): Promise<void> => {
@@ -117,13 +138,22 @@ export class SdkDataServices implements DataServices {
     }
     // look again while anything is not usable yet or not converged (drift waits for AWS to finish its work)
     if (wanted.some((s) => settling(o[s]))) o.requeueAfterMs = this.opts.requeueAfterMs ?? DEFAULT_REQUEUE_MS;
+    else if (!wrote && ttl > 0) this.remember(platform, { inputs, at: now(), o: structuredClone(o) }, now());
     return o;
+  }
+
+  /** Keeps a settled observation; drops the expired ones of other platforms (deleted or quiet). */
+  private remember(platform: string, entry: { inputs: string; at: number; o: DataObservation }, now: number): void {
+    const ttl = this.opts.observationTtlMs ?? this.opts.requeueAfterMs ?? DEFAULT_REQUEUE_MS;
+    for (const [k, v] of this.settled) if (now - v.at >= ttl) this.settled.delete(k);
+    this.settled.set(platform, entry);
   }
 
   async remove(p: BookingPlatform, service: ServiceName, opts: RemoveOptions): Promise<FinalizeResult> {
     if (!p.spec.aws) return { done: true, message: 'no spec.aws: nothing was created' };
     // nothing can be found (or told apart from another cluster's) without it: never guess
     if (!this.opts.clusterName) return { done: false, message: NO_CLUSTER_NAME };
+    this.settled.delete(platformKey(p));
     const ctx = this.context(p);
     const release = this.admit(p);
     try {
@@ -145,6 +175,7 @@ export class SdkDataServices implements DataServices {
 
   async rotatePassword(p: BookingPlatform, password: string): Promise<FinalizeResult> {
     if (!this.opts.clusterName) return { done: false, message: NO_CLUSTER_NAME };
+    this.settled.delete(platformKey(p));
     const ctx = this.context(p);
     const release = this.admit(p);
     try {
@@ -163,7 +194,7 @@ export class SdkDataServices implements DataServices {
    * in; a platform already in (its services removed in parallel) is never refused. Never waits.
    */
   private admit(p: BookingPlatform): () => void {
-    const key = `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`;
+    const key = platformKey(p);
     const max = this.opts.maxConcurrent ?? DEFAULT_MAX_CONCURRENT;
     const calls = this.admitted.get(key) ?? 0;
     if (!calls && this.admitted.size >= max) {
@@ -177,10 +208,11 @@ export class SdkDataServices implements DataServices {
     };
   }
 
-  private context(p: BookingPlatform): AwsContext {
+  /** `onWrite`: told of every AWS call that is not a read (Describe, Get, List, Head). */
+  private context(p: BookingPlatform, onWrite?: () => void): AwsContext {
     const region = p.spec.aws?.region ?? this.opts.region;
     return {
-      clients: this.clients(region),
+      clients: onWrite ? watchWrites(this.clients(region), onWrite) : this.clients(region),
       region,
       log: this.opts.log.child({ provider: 'sdk', platform: `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`, region }),
       statusOverride: this.opts.statusOverride,
@@ -188,6 +220,33 @@ export class SdkDataServices implements DataServices {
       render: { clusterName: this.opts.clusterName! },
     };
   }
+}
+
+const platformKey = (p: BookingPlatform) => `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`;
+
+/** What an observation depends on besides AWS: the spec, the master password, the lost-service hints. */
+function observationInputs(p: BookingPlatform, masterPassword: string | undefined, opts: ObserveOptions): string {
+  const password = masterPassword === undefined ? '' : createHash('sha256').update(masterPassword).digest('base64');
+  return JSON.stringify([p.metadata.uid, p.metadata.generation, p.spec, password, [...(opts.existed ?? [])].sort()]);
+}
+
+const READ_CALL = /^(Describe|Get|List|Head)/;
+
+/** The same clients, each `send` of a non-read command reported to `onWrite` first. */
+function watchWrites(clients: AwsClients, onWrite: () => void): AwsClients {
+  const watched = {} as Record<string, unknown>;
+  for (const [name, client] of Object.entries(clients) as Array<[string, { send: (...a: unknown[]) => unknown }]>) {
+    watched[name] = new Proxy(client, {
+      get(target, prop, receiver) {
+        if (prop !== 'send') return Reflect.get(target, prop, receiver);
+        return (command: { constructor: { name: string } }, ...rest: unknown[]) => {
+          if (!READ_CALL.test(command.constructor.name)) onWrite();
+          return target.send(command, ...rest);
+        };
+      },
+    });
+  }
+  return watched as unknown as AwsClients;
 }
 
 export function createSdkProvider(opts: SdkOptions): DataServices {

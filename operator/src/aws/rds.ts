@@ -5,7 +5,10 @@
  * describes before it creates and a lost create response never leaks a second database.
  *
  * The master password comes from the reconciler (generated once, kept in a Secret); it is sent
- * as MasterUserPassword and never logged.
+ * as MasterUserPassword and never logged. With credentials mode `managed` there is none to send:
+ * the database is created with ManageMasterUserPassword, RDS keeps (and rotates) the password in
+ * its own Secrets Manager secret, and every observe reads that secret's current value (its ARN from
+ * the describe call's MasterUserSecret), so a rotated password reaches the connection Secret.
  */
 import {
   CreateDBClusterCommand,
@@ -24,13 +27,19 @@ import {
   type DBInstance,
   type ModifyDBClusterMessage,
   type ModifyDBInstanceMessage,
+  type MasterUserSecret,
 } from '@aws-sdk/client-rds';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { deletionProtection, isAurora, isPostgres } from '../api/platform.ts';
 import type { BookingPlatform, DatabaseSpec } from '../api/types.generated.ts';
+import { masterSecretPending, type MasterSecretRead, type MasterSecretReader } from '../data/ack.ts';
+import { MasterSecretFormatError, parseMasterUserSecret, type MasterCredentials } from '../data/connection.ts';
 import { notReady, ready, type DatabaseConnection, type ServiceState } from '../data/types.ts';
-import { auroraInstanceIds, dbIdentifier, dbSubnetGroupName } from '../render/ack/rds.ts';
+import { auroraInstanceIds, dbIdentifier, dbSubnetGroupName, rdsManagesPassword } from '../render/ack/rds.ts';
+import { clientPool, type AwsClientOptions, type AwsClients } from './clients.ts';
 import { classifyLifecycle, combine, correctDrift, description, lifecycle, lifecycleState, lost, notOwned, ownedBy, sameSet, tagList, type AwsContext, type Step } from './context.ts';
-import { call, callOr } from './errors.ts';
+import { call, callOr, stateForError } from './errors.ts';
+import { readSecret } from './secrets-manager.ts';
 
 export type DatabaseState = ServiceState & { connection?: DatabaseConnection };
 
@@ -84,7 +93,7 @@ async function observeInstance(ctx: AwsContext, p: BookingPlatform, db: Database
   if (inst && !ownedBy(ctx, p, inst.TagList)) return notOwned(ctx, p, 'DBInstance', id, inst.TagList);
   if (!inst) {
     if (existed) return lost('DBInstance', id, 'database');
-    if (!password) return passwordPending();
+    if (!password && !rdsManagesPassword(db)) return passwordPending();
     ctx.log.info({ kind: 'DBInstance', id, engine: db.engine, instanceClass: db.instanceClass }, 'creating AWS resource');
     const out = await callOr(
       `CreateDBInstance ${id}`,
@@ -123,8 +132,9 @@ async function observeInstance(ctx: AwsContext, p: BookingPlatform, db: Database
   if (!state.ready) return state;
   const ep = inst.Endpoint;
   if (!ep?.Address || !ep.Port) return notReady('EndpointPending', `DBInstance ${id} has no endpoint yet`);
-  if (!password) return passwordPending();
-  return { ...state, connection: { engine: db.engine, host: ep.Address, port: ep.Port, name: db.name, user: db.username, password } };
+  const creds = await credentials(ctx, db, 'DBInstance', id, inst.MasterUserSecret, password);
+  if ('reason' in creds) return creds;
+  return { ...state, connection: { engine: db.engine, host: ep.Address, port: ep.Port, name: db.name, ...creds } };
 }
 
 /** Spec-owned fields that differ from what AWS reports (pending values count as applied). */
@@ -151,7 +161,7 @@ async function observeCluster(ctx: AwsContext, p: BookingPlatform, db: DatabaseS
   if (cluster && !ownedBy(ctx, p, cluster.TagList)) return notOwned(ctx, p, 'DBCluster', id, cluster.TagList);
   if (!cluster) {
     if (existed) return lost('DBCluster', id, 'database');
-    if (!password) return passwordPending();
+    if (!password && !rdsManagesPassword(db)) return passwordPending();
     ctx.log.info({ kind: 'DBCluster', id, engine: db.engine, serverless: db.serverless }, 'creating AWS resource');
     const out = await callOr(
       `CreateDBCluster ${id}`,
@@ -222,10 +232,11 @@ async function observeCluster(ctx: AwsContext, p: BookingPlatform, db: DatabaseS
   }
   if (!waits.some((s) => s.ready)) return waits.find((s) => !s.ready)!;
   if (!cluster.Endpoint || !cluster.Port) return notReady('EndpointPending', `DBCluster ${id} has no endpoint yet`);
-  if (!password) return passwordPending();
+  const creds = await credentials(ctx, db, 'DBCluster', id, cluster.MasterUserSecret, password);
+  if ('reason' in creds) return creds;
   return {
     ...combine([clusterState, ...waits], ready(`DBCluster ${id} is available`)),
-    connection: { engine: db.engine, host: cluster.Endpoint, port: cluster.Port ?? defaultPort(db), name: db.name, user: db.username, password },
+    connection: { engine: db.engine, host: cluster.Endpoint, port: cluster.Port ?? defaultPort(db), name: db.name, ...creds },
   };
 }
 
@@ -241,6 +252,40 @@ export function clusterDrift(cluster: DBCluster, db: DatabaseSpec, p: BookingPla
   const sgs = (cluster.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '');
   if (!sameSet(sgs, p.spec.aws!.securityGroupIds)) c.VpcSecurityGroupIds = [...p.spec.aws!.securityGroupIds];
   return Object.keys(c).length ? c : undefined;
+}
+
+/**
+ * The master credentials for the connection: the generated password the reconciler passed, or
+ * (mode managed) the current value of RDS's secret, read on every observe so a rotation is followed.
+ */
+async function credentials(ctx: AwsContext, db: DatabaseSpec, kind: 'DBInstance' | 'DBCluster', id: string, secret: MasterUserSecret | undefined, password: string | undefined): Promise<MasterCredentials | ServiceState> {
+  if (!rdsManagesPassword(db)) return password ? { user: db.username, password } : passwordPending();
+  if (!secret?.SecretArn) return masterSecretPending(kind, id);
+  const read = await readMasterUserSecret(ctx.clients.secretsManager, secret.SecretArn);
+  return 'state' in read ? read.state : read.credentials;
+}
+
+/**
+ * Reads RDS's secret for a managed master password at AWSCURRENT (`{"username", "password"}`).
+ * AWS failures come back as the database's state (transient ones are looked at again), as does a
+ * secret that is not what RDS writes; the value itself is never in a message.
+ */
+export async function readMasterUserSecret(client: SecretsManagerClient, secretArn: string): Promise<MasterSecretRead> {
+  try {
+    const { value } = await call(`GetSecretValue ${secretArn}`, () => readSecret(client, secretArn));
+    return { credentials: parseMasterUserSecret(secretArn, value) };
+  } catch (err) {
+    if (err instanceof MasterSecretFormatError) return { state: notReady('MasterSecretUnreadable', err.message) };
+    return { state: stateForError(err) };
+  }
+}
+
+/**
+ * The ack provider's reader of RDS's managed secrets, with the operator's AWS settings: the
+ * secret's region is the one in its ARN (the database's).
+ */
+export function masterUserSecretReader(base: Omit<AwsClientOptions, 'region'>, fallbackRegion: string, clients: (region: string) => AwsClients = clientPool(base)): MasterSecretReader {
+  return (secretArn) => readMasterUserSecret(clients(/^arn:[^:]+:secretsmanager:([^:]+):/.exec(secretArn)?.[1] ?? fallbackRegion).secretsManager, secretArn);
 }
 
 function describeChanges(c: Record<string, unknown>): string {
@@ -261,13 +306,16 @@ export async function finalizeDatabase(ctx: AwsContext, p: BookingPlatform, fina
   if (db.deletionPolicy === 'Retain') {
     const found = isAurora(db) ? await describeCluster(ctx, dbIdentifier(p, ctx.render)) : await describeInstance(ctx, dbIdentifier(p, ctx.render));
     if (!found) return { done: true, message: `${kind} ${dbIdentifier(p, ctx.render)} does not exist: nothing to retain` };
-    return { done: true, message: `${kind} ${dbIdentifier(p, ctx.render)} retained (deletionPolicy Retain): no longer managed`, left: `${kind} ${dbIdentifier(p, ctx.render)}` };
+    // mode managed: the credential is RDS's secret, which stays with the database (no Kubernetes Secret is kept)
+    const credential = rdsManagesPassword(db) && found.MasterUserSecret?.SecretArn ? `; its master password stays in the Secrets Manager secret RDS manages for it (${found.MasterUserSecret.SecretArn})` : '';
+    return { done: true, message: `${kind} ${dbIdentifier(p, ctx.render)} retained (deletionPolicy Retain): no longer managed${credential}`, left: `${kind} ${dbIdentifier(p, ctx.render)}` };
   }
   if (db.deletionPolicy === 'Snapshot' && !finalSnapshot) throw new Error('deletionPolicy Snapshot needs a final snapshot identifier');
   const snap = db.deletionPolicy === 'Snapshot' ? finalSnapshot : undefined;
   const step = isAurora(db) ? await deleteCluster(ctx, p, snap) : await deleteInstance(ctx, p, snap);
   if (!step.done || step.foreign) return { done: step.done, message: step.message };
-  const done = await deleteSubnetGroup(ctx, p, step.message);
+  // RDS deletes its managed secret with the database: a restored snapshot needs a new master password
+  const done = await deleteSubnetGroup(ctx, p, rdsManagesPassword(db) ? `${step.message}; RDS deleted its master user secret with it` : step.message);
   return snap ? { ...done, left: `${isAurora(db) ? 'DBClusterSnapshot' : 'DBSnapshot'} ${snap}` } : done;
 }
 
@@ -330,6 +378,8 @@ async function deleteCluster(ctx: AwsContext, p: BookingPlatform, snapshot: stri
 export async function rotateMasterPassword(ctx: AwsContext, p: BookingPlatform, password: string): Promise<Step> {
   const db = p.spec.database!;
   const id = dbIdentifier(p, ctx.render);
+  // never reached in mode managed (there is no generated password to set); RDS owns that password
+  if (rdsManagesPassword(db)) return { done: true, message: `${id}: RDS manages the master password (credentials mode managed): nothing to set` };
   const found = isAurora(db) ? await describeCluster(ctx, id) : await describeInstance(ctx, id);
   if (!found) return { done: true, message: `no database ${id} yet: it is created with the new password` };
   if (!ownedBy(ctx, p, found.TagList)) return { done: false, message: `${id} is not tagged as this platform's: its password is not changed` };
@@ -340,7 +390,7 @@ export async function rotateMasterPassword(ctx: AwsContext, p: BookingPlatform, 
 }
 
 /** What a DBInstance and a DBCluster are created with alike: network, encryption, backups, credentials. */
-function createArgs(ctx: AwsContext, p: BookingPlatform, db: DatabaseSpec, securityGroupIds: string[], password: string) {
+function createArgs(ctx: AwsContext, p: BookingPlatform, db: DatabaseSpec, securityGroupIds: string[], password: string | undefined) {
   return {
     DBSubnetGroupName: dbSubnetGroupName(p, ctx.render),
     VpcSecurityGroupIds: [...securityGroupIds],
@@ -349,7 +399,8 @@ function createArgs(ctx: AwsContext, p: BookingPlatform, db: DatabaseSpec, secur
     DeletionProtection: deletionProtection(db, p.spec.environment),
     CopyTagsToSnapshot: true,
     MasterUsername: db.username,
-    MasterUserPassword: password,
+    // mode managed: RDS generates the password into its own Secrets Manager secret
+    ...(rdsManagesPassword(db) ? { ManageMasterUserPassword: true } : { MasterUserPassword: password }),
   };
 }
 

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { API_VERSION, KIND } from '../api/schema.ts';
 import type { KubeClient, Obj } from '../kube/client.ts';
 import { Informer } from '../kube/informer.ts';
-import { MANAGED_BY, PLATFORM_LABEL } from '../render/names.ts';
+import { FIELD_MANAGER, MANAGED_BY, PLATFORM_LABEL } from '../render/names.ts';
 import { KindDiscovery, OWNED_KINDS, type WatchedKind } from './kinds.ts';
 import { CONTROLLER, type Metrics } from './metrics.ts';
 import type { Outcome } from './outcome.ts';
@@ -61,7 +61,7 @@ export class Controller implements Store {
   async startInformers(): Promise<void> {
     const scopes = this.opts.namespaces.length ? this.opts.namespaces : [undefined];
     for (const ns of scopes) {
-      const inf = new Informer(this.client, this.log, { apiVersion: API_VERSION, kind: KIND, namespace: ns, watchTimeoutSeconds: this.opts.watchTimeoutSeconds, onRestart: this.countRestart(KIND) });
+      const inf = new Informer(this.client, this.log, { apiVersion: API_VERSION, kind: KIND, namespace: ns, watchTimeoutSeconds: this.opts.watchTimeoutSeconds, onRestart: this.countRestart(KIND), transform: withoutManagedFields });
       inf.on((event, obj, old) => {
         if (event === 'update' && old && !platformChanged(old, obj)) return;
         this.enqueue(obj.metadata.namespace!, obj.metadata.name);
@@ -92,6 +92,7 @@ export class Controller implements Store {
         watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
         index: ownerIndex,
         onRestart: this.countRestart(k.kind),
+        transform: withoutManagedFields,
       });
       inf.on((_e, obj) => {
         const owner = ownerKey(obj, k);
@@ -279,6 +280,20 @@ function ownerIndex(o: Obj): string | undefined {
   const name = o.metadata.labels?.[PLATFORM_LABEL];
   const ns = o.spec?.claimRef?.namespace as string | undefined;
   return !o.metadata.namespace && name && ns ? clusterScopedKey(ns, name) : undefined;
+}
+
+/**
+ * An object as the caches keep it: without `metadata.managedFields` (often a third of an object,
+ * and read by nothing but apply.ts's replicasHandover), except a stub of our own Apply entry when
+ * it claims `spec.replicas`, which is all that function asks of it.
+ */
+export function withoutManagedFields(o: Obj): Obj {
+  const fields = o.metadata.managedFields;
+  if (!fields) return o;
+  const { managedFields: _dropped, ...metadata } = o.metadata;
+  const claimsReplicas = fields.some((m) => m.manager === FIELD_MANAGER && m.operation === 'Apply' && (m.fieldsV1 as { 'f:spec'?: Record<string, unknown> } | undefined)?.['f:spec']?.['f:replicas'] !== undefined);
+  const stub = claimsReplicas ? [{ manager: FIELD_MANAGER, operation: 'Apply', fieldsV1: { 'f:spec': { 'f:replicas': {} } } }] : undefined;
+  return { ...o, metadata: stub ? { ...metadata, managedFields: stub } : metadata };
 }
 
 function clusterScopedKey(namespace: string, name: string): string {

@@ -1,5 +1,6 @@
 /** The kinds the operator owns and watches (label-scoped to what it manages). */
 import { ACK } from '../render/ack/common.ts';
+import { ACK_IAM } from '../security/iam/ack.ts';
 
 export interface WatchedKind {
   apiVersion: string;
@@ -27,6 +28,7 @@ export const OWNED_KINDS: WatchedKind[] = [
   ...(['CacheSubnetGroup', 'ReplicationGroup'] as const).map((kind) => ({ apiVersion: ACK.elasticache, kind, optional: true })),
   ...(['FileSystem', 'MountTarget', 'AccessPoint'] as const).map((kind) => ({ apiVersion: ACK.efs, kind, optional: true })),
   { apiVersion: ACK.s3, kind: 'Bucket', optional: true },
+  { apiVersion: ACK_IAM, kind: 'Role', optional: true },
 ];
 
 /**

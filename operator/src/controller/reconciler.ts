@@ -41,6 +41,7 @@ import {
   recordObserved,
   recordSpec,
   removalDeletesData,
+  passwordManagedByRds,
   removedServices,
   SERVICES,
   uniqueSnapshotId,
@@ -54,7 +55,7 @@ import { ProviderBusyError, wantedServices, type DataObservation, type DataServi
 import { KubeError, type KubeClient, type Obj } from '../kube/client.ts';
 import { finalSnapshotId } from '../render/ack/rds.ts';
 import { platformHasConnection } from '../render/connection.ts';
-import { renderPlatform, type KubeObject } from '../render/index.ts';
+import { byApplyOrder, renderPlatform, type KubeObject } from '../render/index.ts';
 import { connectionSecretName, databaseMasterSecretName, DEFAULT_CONTEXT, labels, PLATFORM_LABEL, type RenderContext } from '../render/names.ts';
 import { observeSecurity, removeSecurity, securityNeedsCleanup, type SecurityEnv, type SecurityPart } from '../security/index.ts';
 import { usesEfs } from '../render/whatsapp.ts';
@@ -207,8 +208,11 @@ export class Reconciler {
     const conn = connectionData(p, data);
     const masterSecret = ledger.services.database?.secret;
     const desired = renderPlatform(p, { connectionHash: conn ? connectionHash(conn) : undefined, fileSystemId: data.fileSystem?.fileSystemId, accessPointId: data.fileSystem?.accessPointId, ...(masterSecret ? { masterSecretName: masterSecret } : {}), ...security.facts }, this.ctx);
-    if (conn) desired.push(connectionSecret(p, conn));
+    // only a platform with a data service has one (an empty Secret would be an object `render` does not show)
+    if (conn && platformHasConnection(p)) desired.push(connectionSecret(p, conn));
     desired.push(...security.objects);
+    // Secrets, IAM roles and ExternalSecrets before the workloads that read them
+    desired.sort(byApplyOrder);
     // migrations first: a new template of what uses the connection waits for the current Job
     const rollsOut = (o: KubeObject) => verdict(prepare(o, owner), this.d.store.get(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name)) !== 'up-to-date';
     const migrations = await this.migrationGate(desired, rollsOut);
@@ -417,10 +421,12 @@ export class Reconciler {
    * Secret that is lost after the database existed is regenerated under a new name and marked for
    * rotation: the database gets the new password (sdk: Modify; ack: the changed Secret reference)
    * before any connection carries it. A Secret let go of earlier (retained database) is adopted again.
+   * Credentials mode managed: RDS keeps the password in Secrets Manager, so there is nothing to
+   * generate, regenerate or rotate here (the provider reads RDS's secret).
    */
   private async ensureMasterPassword(p: BookingPlatform, raw: Obj, owner: Owner, ledger: Ledger): Promise<{ password?: string; ledger: Ledger }> {
     const entry = ledger.services.database;
-    if (!p.spec.database || !entry) return { ledger };
+    if (!p.spec.database || !entry || passwordManagedByRds(entry)) return { ledger };
     const namespace = p.metadata.namespace!;
     const name = entry.secret ?? databaseMasterSecretName(p);
     const found = this.d.store.get('v1', 'Secret', namespace, name) ?? (await this.d.client.get({ apiVersion: 'v1', kind: 'Secret', name, namespace }));
@@ -492,6 +498,8 @@ export class Reconciler {
    * collection keeps it; for Delete it goes with the database.
    */
   private async releaseMasterSecret(raw: Obj, p: BookingPlatform, entry: LedgerEntry, policy: string, left: string | undefined): Promise<string | undefined> {
+    // credentials mode managed: RDS's own secret goes with the database (or stays with it); no Kubernetes Secret to keep
+    if (passwordManagedByRds(entry) && !entry.secret) return undefined;
     const namespace = p.metadata.namespace!;
     const name = entry.secret ?? databaseMasterSecretName(p);
     const s = await this.d.client.get({ apiVersion: 'v1', kind: 'Secret', name, namespace });
@@ -657,6 +665,12 @@ export class Reconciler {
       create: async (obj) => {
         await this.d.client.create(obj as unknown as Obj);
       },
+      read: (apiVersion, kind, namespace, name) => this.d.client.get({ apiVersion, kind, name, namespace }),
+      patch: async (ref, ops) => {
+        await this.d.client.patch(ref, ops, 'json');
+      },
+      delete: (ref, uid) => this.d.client.delete(ref, { uid }),
+      warning: (reason, message) => this.d.events.warning(raw, reason, message),
     };
   }
 

@@ -7,6 +7,10 @@
  * present. A Terminal condition is quoted verbatim. Usable is not converged: a resource AWS is
  * backing up or modifying, or one with ACK.Recoverable / ResourceSynced=False, keeps its
  * connection (workloads proceed) and is reported not converged, looked at again until it is.
+ *
+ * Credentials mode `managed`: RDS keeps the master password in Secrets Manager; its ARN is in the
+ * DBInstance's / DBCluster's `status.masterUserSecret.secretARN`, and the current value is read
+ * through the injected reader on every observe (a rotation reaches the connection Secret).
  */
 import { isAurora, isPostgres } from '../api/platform.ts';
 import type { BookingPlatform } from '../api/types.generated.ts';
@@ -17,24 +21,42 @@ import { auroraInstanceIds, dbIdentifier } from '../render/ack/rds.ts';
 import { uploadsBucketName } from '../render/ack/s3.ts';
 import { AckRemover, type AckWriter } from './ack-removal.ts';
 import { DEFAULT_CONTEXT, type RenderContext } from '../render/names.ts';
-import { redisUrl } from './connection.ts';
+import { rdsManagesPassword } from '../render/ack/rds.ts';
+import { redisUrl, type MasterCredentials } from './connection.ts';
 import { combine, lifecycleState, type LifecycleKind } from './lifecycle.ts';
 import { lost } from './lost.ts';
 import { primaryResource } from './removal.ts';
-import { notReady, ready, settling, usableNotConverged, type DataObservation, type DataServices, type FinalizeResult, type ObserveOptions, type RemoveOptions, type ServiceName, type ServiceState } from './types.ts';
+import { notReady, ready, settling, usableNotConverged, wantedServices, type DataObservation, type DataServices, type FinalizeResult, type ObserveOptions, type RemoveOptions, type ServiceName, type ServiceState } from './types.ts';
 
 /** Reads an ACK object from the cache (undefined: not created yet). */
 export type AckLookup = (apiVersion: string, kind: string, namespace: string, name: string) => { spec?: any; status?: any } | undefined;
+
+/** Reading RDS's managed master secret: the credentials, or the database's state when that failed. */
+export type MasterSecretRead = { credentials: MasterCredentials } | { state: ServiceState };
+export type MasterSecretReader = (secretArn: string) => Promise<MasterSecretRead>;
+
+/** The database reports no managed secret (yet): RDS creates it with the database; one created with a generated password never has one. */
+export const masterSecretPending = (kind: string, id: string): ServiceState =>
+  notReady(
+    'MasterSecretPending',
+    `${kind} ${id} reports no master user secret yet (credentials mode managed): RDS creates it with the database; a database created with a generated password has none until it is switched in AWS (docs/data-safety.md)`,
+  );
+
+const NO_AWS_ACCESS =
+  'database.credentials.mode managed: the master password is in the Secrets Manager secret RDS manages, and this operator has no AWS access to read it; start it with AWS_REGION (and credentials, e.g. IRSA with secretsmanager:GetSecretValue on rds!* secrets)';
 
 export class AckDataServices implements DataServices {
   private readonly lookup: AckLookup;
   private readonly remover?: AckRemover;
   /** The operator's cluster identity: part of every AWS identifier the ACK objects carry. */
   private readonly ctx: RenderContext;
-  constructor(lookup: AckLookup, writer?: AckWriter, ctx: RenderContext = DEFAULT_CONTEXT) {
+  /** Credentials mode managed: reads RDS's secret (absent: the operator has no AWS access). */
+  private readonly masterSecrets?: MasterSecretReader;
+  constructor(lookup: AckLookup, writer?: AckWriter, ctx: RenderContext = DEFAULT_CONTEXT, masterSecrets?: MasterSecretReader) {
     this.lookup = lookup;
     this.ctx = ctx;
     this.remover = writer ? new AckRemover(writer, ctx) : undefined;
+    this.masterSecrets = masterSecrets;
   }
 
   async observe(p: BookingPlatform, masterPassword: string | undefined, opts: ObserveOptions = {}): Promise<DataObservation> {
@@ -44,6 +66,9 @@ export class AckDataServices implements DataServices {
     const db = p.spec.database;
     if (db) {
       const defaultPort = isPostgres(db) ? 5432 : 3306;
+      /** The ACK object whose status names RDS's managed secret. */
+      const primaryKind = isAurora(db) ? 'DBCluster' : 'DBInstance';
+      const primary = get(ACK.rds, primaryKind, dbIdentifier(p, this.ctx));
       if (isAurora(db)) {
         const cluster = get(ACK.rds, 'DBCluster', dbIdentifier(p, this.ctx));
         const clusterState = ackState('DBCluster', dbIdentifier(p, this.ctx), cluster, cluster?.status?.status);
@@ -64,7 +89,8 @@ export class AckDataServices implements DataServices {
         o.database = !state.ready ? state : ep?.address && ep.port ? state : notReady('EndpointPending', `DBInstance ${dbIdentifier(p, this.ctx)} has no endpoint yet`);
         if (o.database.ready && ep?.address) o.database.connection = { engine: db.engine, host: ep.address, port: ep.port ?? defaultPort, name: db.name, user: db.username, password: masterPassword ?? '' };
       }
-      if (o.database.ready && !masterPassword) o.database = notReady('PasswordPending', `the master password Secret is not there yet`);
+      if (o.database.ready && rdsManagesPassword(db)) o.database = await this.withManagedCredentials(o.database, primaryKind, dbIdentifier(p, this.ctx), primary);
+      else if (o.database.ready && !masterPassword) o.database = notReady('PasswordPending', `the master password Secret is not there yet`);
     }
     if (p.spec.cache) {
       const rg = get(ACK.elasticache, 'ReplicationGroup', cacheId(p, this.ctx));
@@ -94,7 +120,8 @@ export class AckDataServices implements DataServices {
       if (o.uploads.ready) Object.assign(o.uploads, { bucket: name, region: p.spec.aws?.region });
     }
     // an object that existed and is gone is a loss: the reconciler holds it back instead of re-creating it empty
-    for (const s of opts.existed ?? []) {
+    // (only sections the spec still has: a removed one is removal's, and its section is gone from `p`)
+    for (const s of (opts.existed ?? []).filter((x) => wantedServices(p).includes(x))) {
       // the ACK object that holds the service's data: its loss is the service's loss
       const { apiVersion, kind, name } = primaryResource(p, this.ctx, s);
       if (!get(apiVersion, kind, name)) o[s] = lost(kind, name, s);
@@ -102,6 +129,16 @@ export class AckDataServices implements DataServices {
     // look again while anything is not usable yet or not converged (a Modify waits for AWS to finish)
     if ([o.database, o.cache, o.fileSystem, o.uploads].some(settling)) o.requeueAfterMs = 15_000;
     return o;
+  }
+
+  /** A usable database's connection with the user and password RDS keeps in its secret (mode managed). */
+  private async withManagedCredentials(state: NonNullable<DataObservation['database']>, kind: string, id: string, obj: { status?: any } | undefined): Promise<NonNullable<DataObservation['database']>> {
+    if (!this.masterSecrets) return notReady('NoAwsAccess', NO_AWS_ACCESS, true);
+    const arn = obj?.status?.masterUserSecret?.secretARN as string | undefined;
+    if (!arn) return masterSecretPending(kind, id);
+    const read = await this.masterSecrets(arn);
+    if ('state' in read) return read.state;
+    return { ...state, connection: { ...state.connection!, ...read.credentials } };
   }
 
   /** ACK deletes or keeps the AWS resource as the object's annotations say: see ack-removal.ts. */

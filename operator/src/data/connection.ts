@@ -36,6 +36,35 @@ export function connectionData(p: BookingPlatform, o: DataObservation): Record<s
   return data;
 }
 
+/** The master user's name and password as RDS keeps them in Secrets Manager (credentials mode `managed`). */
+export interface MasterCredentials {
+  user: string;
+  password: string;
+}
+
+/** A managed secret that is not what RDS writes: the message names the secret, never its text. */
+export class MasterSecretFormatError extends Error {
+  constructor(secretArn: string, why: string) {
+    super(`secret ${secretArn} ${why}`);
+    this.name = 'MasterSecretFormatError';
+  }
+}
+
+/** RDS's own secret for a managed master password: a JSON string `{"username": …, "password": …}`. */
+export function parseMasterUserSecret(secretArn: string, text: string): MasterCredentials {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new MasterSecretFormatError(secretArn, 'is not the JSON RDS writes ({"username", "password"})');
+  }
+  const { username, password } = (doc && typeof doc === 'object' ? doc : {}) as Record<string, unknown>;
+  if (typeof username !== 'string' || !username || typeof password !== 'string' || !password) {
+    throw new MasterSecretFormatError(secretArn, 'lacks the "username" or "password" RDS writes');
+  }
+  return { user: username, password };
+}
+
 /** Content hash for the pod-template annotation: a change rolls the pods. */
 export function connectionHash(data: Record<string, string>): string {
   return shortHash(Object.entries(data).sort(([a], [b]) => a.localeCompare(b)), 16);

@@ -1,6 +1,6 @@
 /** Picks the data-service provider for a platform's `provisioner`. */
 import type { BookingPlatform } from '../api/types.generated.ts';
-import { AckDataServices, type AckLookup } from './ack.ts';
+import { AckDataServices, type AckLookup, type MasterSecretReader } from './ack.ts';
 import type { AckWriter } from './ack-removal.ts';
 import type { RenderContext } from '../render/names.ts';
 import { ExternalDataServices, type SecretReader } from './external.ts';
@@ -15,10 +15,12 @@ export interface ProviderDeps {
   readSecret: SecretReader;
   /** The AWS SDK provider, when the operator was started with AWS access. */
   sdk?: DataServices;
+  /** ack with credentials mode managed: reads RDS's Secrets Manager secret (absent without AWS access). */
+  masterSecrets?: MasterSecretReader;
 }
 
 export function dataServicesFor(deps: ProviderDeps): (p: BookingPlatform) => DataServices {
-  const ack = new AckDataServices(deps.ackLookup, deps.ackWriter, deps.context);
+  const ack = new AckDataServices(deps.ackLookup, deps.ackWriter, deps.context, deps.masterSecrets);
   const external = new ExternalDataServices(deps.readSecret);
   return (p) => (p.spec.provisioner === 'ack' ? ack : p.spec.provisioner === 'external' ? external : (deps.sdk ?? unavailable));
 }

@@ -29,7 +29,10 @@ export interface LedgerEntry {
   spec: Record<string, unknown>;
   /** Seen usable at least once: a later absence is a loss, never a reason to create it empty. */
   observed?: boolean;
-  /** Database only: the Secret holding the master password. */
+  /**
+   * Database only: the Secret holding the master password. None with credentials mode `managed`
+   * (recorded in `spec.credentials.mode`): RDS keeps the password in its own Secrets Manager secret.
+   */
   secret?: string;
   /** Database only: the password in `secret` is new and must be set on the database first. */
   rotate?: boolean;
@@ -121,6 +124,11 @@ export function removedServices(l: Ledger, p: BookingPlatform | undefined): Serv
 /** A section's deletion policy (Retain where it names none). */
 export function policyOf(section: Record<string, unknown> | undefined): Policy {
   return (section?.deletionPolicy as Policy | undefined) ?? 'Retain';
+}
+
+/** Database only: RDS manages the master password (credentials mode `managed`, as recorded); no Kubernetes Secret holds it. */
+export function passwordManagedByRds(e: LedgerEntry | undefined): boolean {
+  return (e?.spec?.credentials as { mode?: string } | undefined)?.mode === 'managed';
 }
 
 /** Whether removing this entry deletes data (and so needs confirmation when it is not a platform deletion). */

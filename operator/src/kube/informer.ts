@@ -27,6 +27,11 @@ export interface InformerOptions {
   onRestart?: () => void;
   /** Index key of an object (e.g. its owner), for O(1) lookups with byIndex(). */
   index?: (o: Obj) => string | undefined;
+  /**
+   * What is kept of each object (as client-go's SetTransform): applied to every object listed or
+   * watched before it is cached or handed to a handler. Drops what no reader needs (managedFields).
+   */
+  transform?: (o: Obj) => Obj;
 }
 
 export class Informer {
@@ -106,7 +111,8 @@ export class Informer {
   private async relist(): Promise<string> {
     const { items, resourceVersion } = await this.client.list(this.opts.apiVersion, this.opts.kind, { namespace: this.opts.namespace, labelSelector: this.opts.labelSelector });
     const seen = new Set<string>();
-    for (const o of items) {
+    for (const item of items) {
+      const o = this.keep(item);
       const k = key(o.metadata.namespace, o.metadata.name);
       seen.add(k);
       this.upsert(k, o);
@@ -160,13 +166,13 @@ export class Informer {
               const newRv = e.object?.metadata?.resourceVersion;
               if (newRv) resourceVersion = newRv;
               if (e.type === 'BOOKMARK') return;
-              const o = e.object as Obj;
+              const o = this.keep({ apiVersion: this.opts.apiVersion, kind: this.opts.kind, ...(e.object as Obj) });
               const k = key(o.metadata.namespace, o.metadata.name);
               if (e.type === 'DELETED') {
                 const old = this.remove(k);
                 this.emit('delete', old ?? o);
               } else {
-                this.upsert(k, { apiVersion: this.opts.apiVersion, kind: this.opts.kind, ...o });
+                this.upsert(k, o);
               }
             },
             (err) => finish(err && !this.stopped ? { err, gone: (err as { code?: number }).code === 410 } : {}),
@@ -184,6 +190,10 @@ export class Informer {
       }
       if (ended.err) throw ended.err;
     }
+  }
+
+  private keep(o: Obj): Obj {
+    return this.opts.transform ? this.opts.transform(o) : o;
   }
 
   private upsert(k: string, o: Obj): void {

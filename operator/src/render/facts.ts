@@ -9,8 +9,16 @@ export interface Facts {
   masterSecretName?: string;
   /** IAM role ARN per component ServiceAccount (`backend`, `whatsapp`, `mcp-<name>`, a service's name), from managed roles (security/iam). */
   roleArns?: Record<string, string>;
-  /** Application secrets (security/secrets): the Secret consumers read, its keys, and a hash of its content that rolls them. */
-  appSecrets?: { secretName: string; keys: string[]; hash?: string; consumers: string[] };
-  /** Admin sign-in the operator created (security/admin-auth), for the admin Ingress's annotations. */
-  adminAuth?: { userPoolArn: string; userPoolClientId: string; userPoolDomain: string };
+  /**
+   * Application secrets (security/secrets): each variable and the Secret holding it (only those
+   * present there, so no pod waits on a missing key), the components that get them, and a hash of
+   * the values that rolls those components when one changes.
+   */
+  appSecrets?: { env: Array<{ name: string; secretName: string }>; hash?: string; consumers: string[] };
+  /**
+   * Admin sign-in in place (security/admin-auth): the admin host's Ingress is rendered only with it,
+   * so the admin frontend is never served without sign-in. `cognito`: the user pool the operator
+   * created (ids only; its client secret stays in AWS, where the ALB reads it).
+   */
+  adminAuth?: { cognito?: { userPoolArn: string; userPoolClientId: string; userPoolDomain: string } };
 }

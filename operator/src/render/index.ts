@@ -33,7 +33,7 @@ const CLUSTER_SCOPED = new Set(['PersistentVolume']);
 /** Apply order: what others depend on first (ServiceAccounts before Deployments, …). */
 const KIND_ORDER = [
   'DBSubnetGroup', 'DBCluster', 'DBInstance', 'CacheSubnetGroup', 'ReplicationGroup', 'FileSystem', 'MountTarget', 'AccessPoint', 'Bucket',
-  'ServiceAccount', 'PersistentVolume', 'PersistentVolumeClaim', 'NetworkPolicy', 'Service', 'Job', 'Deployment', 'StatefulSet',
+  'Role', 'Secret', 'ExternalSecret', 'ServiceAccount', 'PersistentVolume', 'PersistentVolumeClaim', 'NetworkPolicy', 'Service', 'Job', 'Deployment', 'StatefulSet',
   'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'CronJob', 'Ingress',
 ];
 
@@ -46,7 +46,7 @@ export function renderPlatform(p: BookingPlatform, facts: Facts = {}, ctx: Rende
   mcpServers(chart, p, facts);
   admin(chart, p, facts);
   appServices(chart, p, facts);
-  ingress(chart, p, ctx);
+  ingress(chart, p, ctx, facts);
   migrations(chart, p, facts);
   sessionCleanup(chart, p, facts);
   networkPolicies(chart, p);
@@ -58,7 +58,8 @@ export function renderPlatform(p: BookingPlatform, facts: Facts = {}, ctx: Rende
   return objects.sort(byApplyOrder);
 }
 
-function byApplyOrder(a: KubeObject, b: KubeObject): number {
+/** What others depend on first; the reconciler sorts what it adds to the rendered objects the same way. */
+export function byApplyOrder(a: KubeObject, b: KubeObject): number {
   const rank = (o: KubeObject) => {
     const i = KIND_ORDER.indexOf(o.kind);
     return i < 0 ? KIND_ORDER.length : i;

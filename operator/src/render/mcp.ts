@@ -21,6 +21,7 @@ export function mcpServers(chart: Chart, p: BookingPlatform, facts: Facts): void
       replicas: m.replicas,
       resources: m.resources,
       env: m.env,
+      iamRoleArn: m.iamRoleArn,
       connection: true,
     });
   }

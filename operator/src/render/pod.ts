@@ -97,6 +97,24 @@ export function podAnnotations(p: BookingPlatform, facts: Facts, usesConnection:
   return usesConnection && platformHasConnection(p) && facts.connectionHash ? { [CONNECTION_HASH_ANNOTATION]: facts.connectionHash } : undefined;
 }
 
+/** Pod template annotation of a consumer of the application secrets: a changed value rolls its pods. */
+export const APP_SECRETS_HASH_ANNOTATION = 'platform.booking.io/app-secrets-hash';
+
+/** Whether a component (`backend`, `mcp-<name>`, …) gets the application secrets. */
+function consumesAppSecrets(facts: Facts, component: string): boolean {
+  return Boolean(facts.appSecrets?.consumers.includes(component) && facts.appSecrets.env.length);
+}
+
+/** The application secrets as variables of a consumer's container, each from its Secret's key. */
+export function appSecretsEnv(facts: Facts, component: string): EnvVar[] {
+  if (!consumesAppSecrets(facts, component)) return [];
+  return facts.appSecrets!.env.map((e) => ({ name: e.name, valueFrom: { secretKeyRef: { name: e.secretName, key: e.name } } }));
+}
+
+export function appSecretsAnnotations(facts: Facts, component: string): Record<string, string> {
+  return consumesAppSecrets(facts, component) && facts.appSecrets!.hash ? { [APP_SECRETS_HASH_ANNOTATION]: facts.appSecrets!.hash } : {};
+}
+
 function toEnvVar(e: EnvVar): k8s.EnvVar {
   return e.valueFrom ? { name: e.name, valueFrom: e.valueFrom } : { name: e.name, value: e.value ?? '' };
 }

@@ -8,7 +8,7 @@ import { k8s } from 'cdk8s-plus-28';
 import type { AutoscalingSpec, BookingPlatform, EnvVar, Resources } from '../api/types.generated.ts';
 import type { Facts } from './facts.ts';
 import { childName, labels, selectorLabels } from './names.ts';
-import { container, podAnnotations, podSpec } from './pod.ts';
+import { appSecretsAnnotations, appSecretsEnv, container, podAnnotations, podSpec } from './pod.ts';
 
 export interface WorkloadInput {
   component: string;
@@ -30,20 +30,29 @@ export interface WorkloadInput {
   serviceAnnotations?: Record<string, string>;
 }
 
+/**
+ * Pod template annotation naming a managed role: EKS injects credentials (IRSA's token, Pod
+ * Identity's) when a pod is created, so pods started before their role existed roll once it does.
+ */
+export const MANAGED_ROLE_ANNOTATION = 'platform.booking.io/iam-role';
+
 export function workload(chart: Chart, p: BookingPlatform, facts: Facts, w: WorkloadInput): void {
   const name = childName(p, w.component);
   const meta = { name, labels: labels(p, w.component, w.role) };
   const selector = selectorLabels(p, w.component);
 
+  // a role given in the spec wins over a managed one (security/iam); Pod Identity needs no annotation
+  const managedRole = w.iamRoleArn ? undefined : facts.roleArns?.[w.component];
+  const roleArn = w.iamRoleArn ?? (p.spec.iam?.trust === 'podIdentity' ? undefined : managedRole);
   new k8s.KubeServiceAccount(chart, `${w.component}-sa`, {
-    metadata: { ...meta, ...(w.iamRoleArn ? { annotations: { 'eks.amazonaws.com/role-arn': w.iamRoleArn } } : {}) },
+    metadata: { ...meta, ...(roleArn ? { annotations: { 'eks.amazonaws.com/role-arn': roleArn } } : {}) },
     automountServiceAccountToken: false,
   });
 
   const replicas = w.singleton ? 1 : w.autoscaling ? undefined : (w.replicas ?? 1);
-  const annotations = podAnnotations(p, facts, w.connection);
+  const annotations = { ...podAnnotations(p, facts, w.connection), ...appSecretsAnnotations(facts, w.component), ...(managedRole ? { [MANAGED_ROLE_ANNOTATION]: managedRole } : {}) };
   const template: k8s.PodTemplateSpec = {
-    metadata: { labels: meta.labels, ...(annotations ? { annotations } : {}) },
+    metadata: { labels: meta.labels, ...(Object.keys(annotations).length ? { annotations } : {}) },
     spec: podSpec({
       serviceAccountName: name,
       topologySpread: w.singleton ? undefined : selector,
@@ -55,7 +64,7 @@ export function workload(chart: Chart, p: BookingPlatform, facts: Facts, w: Work
           image: w.image,
           port: w.port,
           healthPath: w.healthPath,
-          env: w.env,
+          env: [...(w.env ?? []), ...appSecretsEnv(facts, w.component)],
           resources: w.resources,
           connection: w.connection,
           volumeMounts: w.volumeMounts,

@@ -27,7 +27,17 @@ export interface SecurityEnv {
   readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   /** Creates an object once (409 when it exists); for values generated once and never overwritten. */
   create(obj: KubeObject): Promise<void>;
+  /** Reads any object straight from the apiserver (a kind the operator does not watch), undefined when absent. */
+  read(apiVersion: string, kind: string, namespace: string, name: string): Promise<Obj | undefined>;
+  /** A JSON patch (RFC 6902) guarded by its own `test` ops (a failed test answers 422); adds keys without touching others. */
+  patch(ref: { apiVersion: string; kind: string; namespace: string; name: string }, ops: JsonPatchOp[]): Promise<void>;
+  /** Deletes an object if it is still the one with this uid (absent is fine). */
+  delete(ref: { apiVersion: string; kind: string; namespace: string; name: string }, uid: string): Promise<void>;
+  /** A Warning Event on the platform (never a secret value in it). */
+  warning(reason: string, message: string): void;
 }
+
+export type JsonPatchOp = { op: 'test' | 'add' | 'replace'; path: string; value: unknown } | { op: 'remove'; path: string };
 
 export interface PartObservation {
   /** Usable, or why not (reason CamelCase; never a secret value in the message). */

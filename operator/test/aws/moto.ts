@@ -4,7 +4,7 @@
  * that injects faults between the SDK and moto at the HTTP level (throttling, 500, lost
  * responses), so the SDK's real retry stack is exercised.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand } from '@aws-sdk/client-ec2';
@@ -18,6 +18,7 @@ import { awsName, type RenderContext } from '../../src/render/names.ts';
 import { wantedServices } from '../../src/data/types.ts';
 import { platform, set, withProvisioner, type Modifier } from '../fixtures/platform.ts';
 import { afterAll, beforeAll } from 'vitest';
+import { spawnOwned, stopOwned } from '../../../scripts/rig/processes.ts';
 
 export const REGION = 'us-east-1';
 export const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -48,7 +49,8 @@ async function freePort(): Promise<number> {
 
 export async function startMoto(): Promise<Moto> {
   const port = await freePort();
-  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // in a process group of its own, killed with this process if the file does not stop it
+  const child: ChildProcess = spawnOwned('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d) => (output = (output + String(d)).slice(-4000)));
   child.stderr?.on('data', (d) => (output = (output + String(d)).slice(-4000)));
@@ -65,7 +67,7 @@ export async function startMoto(): Promise<Moto> {
       // not listening yet
     }
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      await stopOwned(child, 'SIGKILL');
       throw new Error(`moto_server did not answer on ${endpoint}:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -75,12 +77,7 @@ export async function startMoto(): Promise<Moto> {
     endpoint,
     pid,
     stop: async () => {
-      if (exited) return;
-      const gone = new Promise<void>((r) => child.once('exit', () => r()));
-      process.kill(pid, 'SIGTERM');
-      const timer = setTimeout(() => !exited && process.kill(pid, 'SIGKILL'), 5_000);
-      await gone;
-      clearTimeout(timer);
+      await stopOwned(child, 'SIGTERM', 5_000);
     },
   };
 }

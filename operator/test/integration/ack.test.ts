@@ -20,7 +20,7 @@ import { waitUntil } from '../rig/wait.ts';
 const rig = inject('rig');
 let op: OperatorProcess;
 beforeAll(async () => {
-  op = await startOperatorProcess(rig.kubeconfig, { identity: 'ack-test', env: { LEASE_NAME: 'ack-test' }, logDir: mkdtempSync(join(tmpdir(), 'ack-test-')) });
+  op = await startOperatorProcess(rig.kubeconfig, { identity: 'ack-test', env: { LEASE_NAME: 'ack-test', WATCH_NAMESPACES: 'ack-snapshot,ack-retain,ack-delete' }, logDir: mkdtempSync(join(tmpdir(), 'ack-test-')) });
 });
 afterAll(async () => {
   await op?.stop();

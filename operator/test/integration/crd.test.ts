@@ -13,7 +13,7 @@ import { kubectl, kubectlOk, REPO } from '../rig/kubectl.ts';
 const rig = inject('rig');
 /** This file's own namespaces, apart from the other test files' live platforms. */
 const NS = (ns: string) => `crd-${ns}`;
-const namespaces = ['acme', 'bella', 'corte', 'delta', 'dev', 'test'].map(NS);
+const namespaces = [...new Set([...EXAMPLE_FILES.map((f) => example(f).metadata.namespace!), 'test'])].map(NS);
 /** An example moved into this file's namespace. */
 const exampleHere = (file: string) => {
   const p = example(file);

@@ -25,7 +25,7 @@ let net: { subnets: string[]; sg: string };
 beforeAll(async () => {
   const n = await motoNetwork(aws, '10.41.0.0/16');
   net = { subnets: n.subnetIds, sg: n.securityGroupIds[0]! };
-  op = await startOperatorProcess(rig.kubeconfig, { identity: 'data-safety', env: sdkOperatorEnv('data-safety', CLUSTER, rig.awsEndpoint!, REGION), logDir: mkdtempSync(join(tmpdir(), 'data-safety-')) });
+  op = await startOperatorProcess(rig.kubeconfig, { identity: 'data-safety', env: { ...sdkOperatorEnv('data-safety', CLUSTER, rig.awsEndpoint!, REGION), WATCH_NAMESPACES: 'ds-prod,ds-again,ds-remove,ds-lost,ds-paused' }, logDir: mkdtempSync(join(tmpdir(), 'data-safety-')) });
 });
 afterAll(async () => {
   await op?.stop();

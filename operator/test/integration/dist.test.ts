@@ -25,7 +25,7 @@ describe('the production build', () => {
     const port = await freePort();
     const proc = spawn(process.execPath, ['dist/cli/main.js', 'run'], {
       cwd: app,
-      env: { PATH: process.env.PATH, KUBECONFIG: rig.kubeconfig, LEADER_ELECT: 'false', METRICS_PORT: String(port), HEALTH_PORT: String(port), LOG_LEVEL: 'info', AWS_REGION: 'us-east-1' },
+      env: { PATH: process.env.PATH, KUBECONFIG: rig.kubeconfig, LEADER_ELECT: 'false', WATCH_NAMESPACES: 'dist-test', METRICS_PORT: String(port), HEALTH_PORT: String(port), LOG_LEVEL: 'info', AWS_REGION: 'us-east-1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

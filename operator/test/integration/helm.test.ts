@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { startRig, type Rig } from '../../../scripts/rig/rig.ts';
 import { makeAllAvailable } from '../rig/fake-ack.ts';
-import { ACK_CRDS, ACK_FALLBACK_CRDS, kubectl, kubectlOk, REPO } from '../rig/kubectl.ts';
+import { ACK_CRDS, ACK_FALLBACK_CRDS, kubectl, kubectlOk, REPO, waitEstablished } from '../rig/kubectl.ts';
 import { startOperatorProcess, type OperatorProcess } from '../rig/operator-process.ts';
 import { waitUntil } from '../rig/wait.ts';
 
@@ -30,7 +30,7 @@ beforeAll(async () => {
   own = await startRig({ nodes: 2, moto: false, audit: true, admissionPlugins: ['OwnerReferencesPermissionEnforcement'], log: (l) => console.log(`[helm rig] ${l}`) });
   // the ACK kinds the operator watches; the chart installs the project's CRD itself
   kubectlOk(own, ['apply', '--server-side', '-f', ACK_CRDS, '-f', ACK_FALLBACK_CRDS]);
-  kubectlOk(own, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+  waitEstablished(own);
   // Seen here (3 runs in 7, cause not found; never when this rig is started alone): right after
   // start the controller-manager created no pod for about two minutes. Wait for a first Deployment
   // to be available, so that helm's --wait below measures the chart, not the rig's start.
@@ -126,6 +126,9 @@ function used(user: string): { keys: Set<string>; events: AuditEvent[]; nonResou
  * OwnerReferencesPermissionEnforcement lets only who may update the owner's finalizers set
  * blockOwnerDeletion on an owner reference, which every object the operator owns carries.
  */
+/** The trust of the managed roles (any well-formed provider: the ACK Roles are played by fake-ack). */
+const OIDC_PROVIDER_ARN = 'arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE';
+
 const ADMISSION_ONLY = [key('update', 'platform.booking.io', 'bookingplatforms/finalizers')];
 
 function platformYaml(file: string, name: string, ns: string): string {
@@ -133,6 +136,11 @@ function platformYaml(file: string, name: string, ns: string): string {
   p.metadata = { name, namespace: ns };
   p.spec.environment = 'development'; // no deletion protection: deletion runs straight through
   for (const s of ['database', 'cache', 'fileSystem', 'uploads']) if (p.spec[s]) p.spec[s].deletionPolicy = 'Delete';
+  if (name === 'full') {
+    // a managed IAM role through ACK for an MCP server (pruned when mcpServers goes)
+    p.spec.iam = {};
+    p.spec.mcpServers[0].bedrock = { modelIds: ['anthropic.claude-3-5-sonnet-20240620-v1:0'] };
+  }
   return JSON.stringify(p);
 }
 
@@ -165,6 +173,13 @@ async function exerciseEverything(ns: string): Promise<void> {
   await bringUp(ns, 'full');
   await bringUp(ns, 'aurora');
   await failMigrations(ns, 'aurora');
+  // managed IAM through ACK: each Role's ARN (fake-ack plays the iam-controller) reaches its ServiceAccount
+  const roles = () => JSON.parse(kubectlOk(own, ['get', 'roles.iam.services.k8s.aws', '-n', ns, '-l', 'platform.booking.io/name=full', '-o', 'json'])).items.map((r: any) => r.metadata.labels['app.kubernetes.io/name']).sort();
+  // the example's backend has a role of its own (it wins): only the MCP server gets a managed one
+  const roleArnOf = (sa: string) => JSON.parse(kubectlOk(own, ['get', 'serviceaccount', sa, '-n', ns, '-o', 'json'])).metadata.annotations?.['eks.amazonaws.com/role-arn'];
+  expect(roles()).toEqual(['mcp-calendar']);
+  expect(roleArnOf('full-mcp-calendar')).toMatch(/^arn:aws:iam::123456789012:role\/bkp-/);
+  expect(roleArnOf('full-backend')).toBe('arn:aws:iam::123456789012:role/acme-backend');
   const kinds = ['deployments', 'services', 'serviceaccounts', 'persistentvolumeclaims', 'cronjobs', 'jobs', 'horizontalpodautoscalers', 'poddisruptionbudgets', 'ingresses', 'networkpolicies'];
   const count = (kind: string) => JSON.parse(kubectlOk(own, ['get', kind, '-n', ns, '-l', 'platform.booking.io/name=full', '-o', 'json'])).items.length;
   const before = Object.fromEntries(kinds.map((k) => [k, count(k)]));
@@ -174,6 +189,7 @@ async function exerciseEverything(ns: string): Promise<void> {
   await bringUp(ns, 'full');
   await bringUp(ns, 'aurora');
   expect(kubectlOk(own, ['get', 'horizontalpodautoscalers', '-n', ns, '-l', 'platform.booking.io/name=aurora', '-o', 'name']).trim().split('\n')).toHaveLength(1); // the backend's
+  expect(roles()).toEqual([]); // the MCP server's Role was pruned with it
   const after = Object.fromEntries(kinds.map((k) => [k, count(k)]));
   console.log(`[helm] objects of the full platform before and after the removals: ${JSON.stringify({ before, after })}`);
   kubectlOk(own, ['delete', 'bkp', 'full', 'aurora', '-n', ns, '--wait=false']);
@@ -214,7 +230,7 @@ async function rbacExactlyUsed(release: string, ns: string, tenant: string, watc
   // the identity really is limited
   expect(kubectl({ bin: own.bin, kubeconfig }, ['get', 'configmaps', '-n', 'kube-system']).code).not.toBe(0);
 
-  const op = await startOperatorProcess(kubeconfig, { identity: release, env: { POD_NAMESPACE: ns, LEASE_NAME: release, WATCH_NAMESPACES: watch.join(',') }, logDir: dir });
+  const op = await startOperatorProcess(kubeconfig, { identity: release, env: { POD_NAMESPACE: ns, LEASE_NAME: release, WATCH_NAMESPACES: watch.join(','), BOOKING_OIDC_PROVIDER_ARN: OIDC_PROVIDER_ARN }, logDir: dir });
   ops.push(op);
   try {
     await exerciseEverything(tenant);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRig, type Rig } from '../../../scripts/rig/rig.ts';
 import { rawPlatform, withDatabase, withUploads } from '../fixtures/platform.ts';
 import { makeAllAvailable } from '../rig/fake-ack.ts';
-import { ACK_CRDS, kubectl, kubectlOk, REPO } from '../rig/kubectl.ts';
+import { ACK_CRDS, kubectl, kubectlOk, REPO, waitEstablished } from '../rig/kubectl.ts';
 import { startOperatorProcess, type OperatorProcess } from '../rig/operator-process.ts';
 import { waitUntil } from '../rig/wait.ts';
 
@@ -20,7 +20,7 @@ beforeAll(async () => {
   own = await startRig({ nodes: 1, moto: false, log: (l) => console.log(`[own rig] ${l}`) });
   // the project's CRD only: no ACK yet
   kubectlOk(own, ['apply', '--server-side', '-f', join(REPO, 'crds')]);
-  kubectlOk(own, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+  waitEstablished(own);
 });
 afterAll(async () => {
   await op?.stop('SIGKILL'); // already stopped unless the test failed
@@ -43,7 +43,7 @@ describe('ACK installed after the operator started', () => {
 
     const installedAt = Date.now();
     kubectlOk(own, ['apply', '--server-side', '-f', ACK_CRDS]);
-    kubectlOk(own, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+    waitEstablished(own);
     // the test plays ACK: the operator sees the status only if it watches the ACK kinds
     await waitUntil('Ready after ACK was installed', () => {
       makeAllAvailable(own, 'late');

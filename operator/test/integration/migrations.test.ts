@@ -43,7 +43,7 @@ async function settled(what: string, previous?: string): Promise<any> {
 let op: OperatorProcess;
 beforeAll(async () => {
   kubectl(rig, ['create', 'namespace', ns]);
-  op = await startOperatorProcess(rig.kubeconfig, { identity: 'migrations-test', env: { LEASE_NAME: 'migrations-test' }, logDir });
+  op = await startOperatorProcess(rig.kubeconfig, { identity: 'migrations-test', env: { LEASE_NAME: 'migrations-test', WATCH_NAMESPACES: ns }, logDir });
 });
 afterAll(async () => {
   await op?.stop();

@@ -21,7 +21,8 @@ afterAll(async () => {
 });
 
 async function operator(kubeconfig: string, identity: string, lease: string): Promise<OperatorProcess> {
-  const op = await startOperatorProcess(kubeconfig, { identity, env: { LEASE_NAME: lease }, logDir });
+  // this file's namespaces (its platforms are named after them)
+  const op = await startOperatorProcess(kubeconfig, { identity, env: { LEASE_NAME: lease, WATCH_NAMESPACES: 'leader,crash,restart' }, logDir });
   started.push(op);
   return op;
 }

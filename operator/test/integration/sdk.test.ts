@@ -33,7 +33,7 @@ const PV_NAME = awsName(shop, { clusterName: CLUSTER }, 'whatsapp-auth');
 beforeAll(async () => {
   const net = await motoNetwork(aws, '10.40.0.0/16');
   network = { subnets: net.subnetIds, sg: net.securityGroupIds[0]! };
-  op = await startOperatorProcess(rig.kubeconfig, { identity: 'sdk-test', env: sdkOperatorEnv('sdk-test', CLUSTER, rig.awsEndpoint!, region), logDir: mkdtempSync(join(tmpdir(), 'sdk-test-')) });
+  op = await startOperatorProcess(rig.kubeconfig, { identity: 'sdk-test', env: { ...sdkOperatorEnv('sdk-test', CLUSTER, rig.awsEndpoint!, region), WATCH_NAMESPACES: 'sdk-shop' }, logDir: mkdtempSync(join(tmpdir(), 'sdk-test-')) });
 });
 afterAll(async () => {
   await op?.stop();

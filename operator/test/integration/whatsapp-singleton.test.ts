@@ -14,7 +14,7 @@ import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startLoneNode, type LoneNode } from '../../../scripts/rig/rig.ts';
 import { parsePlatform } from '../../src/api/platform.ts';
@@ -22,9 +22,13 @@ import { prepare } from '../../src/controller/apply.ts';
 import { renderPlatform } from '../../src/render/index.ts';
 import { kubectl, kubectlOk } from '../rig/kubectl.ts';
 import { startOperatorProcess, type OperatorProcess } from '../rig/operator-process.ts';
+import { useOwnRig } from '../rig/own-rig.ts';
 import { waitUntil } from '../rig/wait.ts';
 
-const rig = inject('rig');
+// a rig of its own: these tests cordon every node and lose nodes, which files running beside them
+// would feel; there a node is unreachable 20 s after its last heartbeat (50 s by default) and its
+// pods are evicted 5 s later (15 s on the shared rig)
+const rig = useOwnRig('whatsapp-singleton', { nodes: 3, nodeMonitorGracePeriodSeconds: 20, unreachableTolerationSeconds: 5 });
 const logDir = mkdtempSync(join(tmpdir(), 'whatsapp-singleton-'));
 const get = (args: string[]) => JSON.parse(kubectlOk(rig, ['get', ...args, '-o', 'json']));
 const condition = (ns: string, name: string, type: string) => get(['bkp', name, '-n', ns]).status?.conditions?.find((c: any) => c.type === type);

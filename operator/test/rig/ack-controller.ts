@@ -2,14 +2,15 @@
  * The real ACK rds-controller and elasticache-controller (built from their Go modules by
  * scripts/rig/ensure-binaries.sh `ack`) run against the rig's apiserver with moto as AWS (for
  * ElastiCache: moto behind the shim in aws-shim.ts), watching some namespaces. Started and stopped
- * by PID like every rig process.
+ * by PID like every rig process (and killed with the test process if a test does not stop them).
  *
  * AWS_CA_BUNDLE is removed from its environment: the ACK runtime fails every reconcile with it set
  * (`unable to add custom RootCAs HTTPClient`), and moto is plain http on loopback anyway.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnOwned, stopOwned } from '../../../scripts/rig/processes.ts';
 import type { RigInfo } from './global-setup.ts';
 
 export interface AckController {
@@ -63,7 +64,7 @@ async function startAckController(service: keyof typeof KINDS, rig: Pick<RigInfo
     '--reconcile-resources', (opts.resources ?? KINDS[service]).join(','),
     ...(opts.resyncSeconds ? ['--reconcile-default-resync-seconds', String(opts.resyncSeconds)] : []),
   ];
-  const proc = spawn(join(rig.bin, `ack-${service}-controller`), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawnOwned(join(rig.bin, `ack-${service}-controller`), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = createWriteStream(log);
   proc.stdout!.pipe(out);
   proc.stderr!.pipe(out);
@@ -77,12 +78,7 @@ async function startAckController(service: keyof typeof KINDS, rig: Pick<RigInfo
     }
   };
   const stop = async () => {
-    if (exited || proc.exitCode !== null || proc.signalCode !== null) return;
-    const gone = new Promise<void>((r) => proc.once('exit', () => r()));
-    process.kill(proc.pid!, 'SIGTERM');
-    const timer = setTimeout(() => !exited && process.kill(proc.pid!, 'SIGKILL'), 5_000);
-    await gone;
-    clearTimeout(timer);
+    await stopOwned(proc, 'SIGTERM', 5_000);
   };
   // started: controller-runtime logs "Starting workers" once per kind it reconciles
   const deadline = Date.now() + 60_000;

@@ -26,6 +26,8 @@ export function availableStatus(kind: string, name: string): Record<string, unkn
       return { ackResourceMetadata: meta(`arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-0123456789abcdef0`), accessPointID: 'fsap-0123456789abcdef0', lifeCycleState: 'available', conditions: [synced()] };
     case 'MountTarget':
       return { ackResourceMetadata: meta(`arn:aws:elasticfilesystem:us-east-1:123456789012:mount-target/${name}`), mountTargetID: `fsmt-${name.length}`, lifeCycleState: 'available', conditions: [synced()] };
+    case 'Role':
+      return { ackResourceMetadata: meta(`arn:aws:iam::123456789012:role/${name}`), roleID: `AROA${name.length}EXAMPLE`, conditions: [synced()] };
     default:
       return { ackResourceMetadata: meta(`arn:aws:${kind.toLowerCase()}:::${name}`), conditions: [synced()] };
   }
@@ -41,6 +43,7 @@ const PLURALS: Record<string, string> = {
   MountTarget: 'mounttargets.efs.services.k8s.aws',
   AccessPoint: 'accesspoints.efs.services.k8s.aws',
   Bucket: 'buckets.s3.services.k8s.aws',
+  Role: 'roles.iam.services.k8s.aws',
 };
 
 export function setStatus(rig: Rig, namespace: string, kind: string, name: string, status: Record<string, unknown>): void {

@@ -1,9 +1,13 @@
 /**
- * vitest global setup of the integration project: one rig for the whole run.
+ * vitest global setup of the integration project: one rig for the whole run, shared by test files
+ * that run in parallel — each in namespaces of its own (see README, "Tests").
  *
  * USE_EXISTING_CLUSTER=true (envtest's convention) runs against $KUBECONFIG instead of starting
  * a control plane; KUBEBUILDER_ASSETS supplies prebuilt binaries. Tests read the rig via
  * `inject('rig')`. The project's CRDs and the ACK test CRDs are installed before any test runs.
+ * RIG_SHARED_KUBECONFIG tells the workers which kubeconfig is the shared one (operator-process.ts
+ * refuses an operator watching every namespace there). Interrupted, the rig's processes are
+ * killed by scripts/rig/processes.ts.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -38,9 +42,8 @@ export async function setup(project: TestProject): Promise<void> {
   installCrds(info);
   console.log(`[rig] ready in ${Date.now() - started} ms ${JSON.stringify(rig.timings)}; KUBECONFIG=${rig.kubeconfig}`);
   project.provide('rig', info);
-  const stop = () => void rig?.stop();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // the workers are started after this, with this process's environment
+  process.env.RIG_SHARED_KUBECONFIG = rig.kubeconfig;
 }
 
 export async function teardown(): Promise<void> {

@@ -32,8 +32,9 @@ export const ACK_CRDS = rigPaths().RIG_ACK_CRDS!;
 export const ACK_FALLBACK_CRDS = join(REPO, 'operator/test/fixtures/ack-crds');
 
 export function kubectl(rig: Pick<RigInfo, 'bin' | 'kubeconfig'>, args: string[], input?: string): KubectlResult {
-  const r = spawnSync(join(rig.bin, 'kubectl'), ['--kubeconfig', rig.kubeconfig, ...args], { input, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  // every CRD as JSON (waitEstablished) is several MiB: above spawnSync's 1 MiB default the call fails with empty output
+  const r = spawnSync(join(rig.bin, 'kubectl'), ['--kubeconfig', rig.kubeconfig, ...args], { input, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr || (r.error ? String(r.error) : '') };
 }
 
 /** kubectl that throws with its stderr on failure. */
@@ -45,6 +46,37 @@ export function kubectlOk(rig: Pick<RigInfo, 'bin' | 'kubeconfig'>, args: string
 
 /** The project's CRD, the real ACK CRDs and the EFS fallback, applied and Established. */
 export function installCrds(rig: Pick<RigInfo, 'bin' | 'kubeconfig'>): void {
-  kubectlOk(rig, ['apply', '--server-side', '--force-conflicts', '-f', join(REPO, 'crds'), '-f', ACK_CRDS, '-f', ACK_FALLBACK_CRDS]);
-  kubectlOk(rig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+  const applied = kubectlOk(rig, ['apply', '--server-side', '--force-conflicts', '-o', 'name', '-f', join(REPO, 'crds'), '-f', ACK_CRDS, '-f', ACK_FALLBACK_CRDS]);
+  waitEstablished(rig, applied.split('\n').filter(Boolean).map((n) => n.replace(/^.*\//, '')));
+}
+
+/** Every CRD named (all of them when none is) Established. */
+export function waitEstablished(rig: Pick<RigInfo, 'bin' | 'kubeconfig'>, names?: string[], timeoutMs = 120_000): void {
+  waitForCondition(rig, 'customresourcedefinitions', names, 'Established', { timeoutMs });
+}
+
+/**
+ * Polls (bounded) until condition `type` is True on every named object of `resource` (every one
+ * listed when `names` is not given). An object without conditions yet — a new CRD's
+ * `status.conditions` is null until the apiserver's controllers ran, which under load takes a
+ * while — is waited for; `kubectl wait --for=condition=…` fails at once on it instead.
+ */
+export function waitForCondition(rig: Pick<RigInfo, 'bin' | 'kubeconfig'>, resource: string, names: string[] | undefined, type: string, opts: { namespace?: string; timeoutMs?: number } = {}): void {
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  const deadline = Date.now() + timeoutMs;
+  let pending: string;
+  for (;;) {
+    const r = kubectl(rig, ['get', resource, ...(names?.length ? names : []), ...(opts.namespace ? ['-n', opts.namespace] : []), '-o', 'json']);
+    if (r.code === 0) {
+      const doc = JSON.parse(r.stdout);
+      const items: any[] = doc.kind?.endsWith('List') ? doc.items : [doc];
+      const waiting = items.filter((o) => !(o.status?.conditions ?? []).some((c: any) => c.type === type && c.status === 'True')).map((o) => o.metadata.name as string);
+      if (waiting.length === 0) return;
+      pending = waiting.join(', ');
+    } else {
+      pending = r.stderr.trim();
+    }
+    if (Date.now() > deadline) throw new Error(`${type} not True after ${timeoutMs} ms on ${resource}: ${pending}`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+  }
 }

@@ -1,7 +1,8 @@
 /** Runs the operator from source as a child process against the rig, as a user would. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { spawnOwned, stopOwned } from '../../../scripts/rig/processes.ts';
 import { freePort, waitFor } from '../../../scripts/rig/rig.ts';
 import { REPO } from './kubectl.ts';
 
@@ -17,11 +18,20 @@ export interface OperatorProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * The operator, started from source (killed with this process if the test does not stop it). On
+ * the shared rig (global-setup.ts), where test files run in parallel, `env.WATCH_NAMESPACES` must
+ * name the file's own namespaces: an operator watching every namespace would reconcile the other
+ * files' platforms too.
+ */
 export async function startOperatorProcess(kubeconfig: string, opts: { identity?: string; env?: Record<string, string>; logDir: string }): Promise<OperatorProcess> {
+  if (kubeconfig === process.env.RIG_SHARED_KUBECONFIG && !opts.env?.WATCH_NAMESPACES) {
+    throw new Error('startOperatorProcess on the shared rig needs env.WATCH_NAMESPACES (this test file\'s own namespaces): test files run in parallel there');
+  }
   const metricsPort = await freePort();
   const identity = opts.identity ?? `op-${metricsPort}`;
   const log = join(opts.logDir, `${identity}.log`);
-  const proc = spawn(process.execPath, [join(REPO, 'bin/booking-operator.js'), 'run'], {
+  const proc = spawnOwned(process.execPath, [join(REPO, 'bin/booking-operator.js'), 'run'], {
     env: {
       ...process.env,
       KUBECONFIG: kubeconfig,
@@ -38,7 +48,12 @@ export async function startOperatorProcess(kubeconfig: string, opts: { identity?
   const out = createWriteStream(log);
   proc.stdout!.pipe(out);
   proc.stderr!.pipe(out);
-  await waitFor(`http://127.0.0.1:${metricsPort}/readyz`, 60_000);
+  try {
+    await waitFor(`http://127.0.0.1:${metricsPort}/readyz`, 60_000);
+  } catch (err) {
+    await stopOwned(proc, 'SIGKILL');
+    throw new Error(`the operator did not become ready (log: ${log}): ${(err as Error).message}`, { cause: err });
+  }
   const metrics = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   return {
     proc,
@@ -58,11 +73,8 @@ export async function startOperatorProcess(kubeconfig: string, opts: { identity?
       return sum;
     },
     stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
-      return new Promise((resolve) => {
-        proc.once('exit', (code) => resolve(code));
-        proc.kill(signal);
-      });
+      // a graceful stop releases the Lease and may take a while under load; only then SIGKILL
+      return stopOwned(proc, signal, 60_000);
     },
   };
 }

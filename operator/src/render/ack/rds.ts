@@ -1,7 +1,8 @@
 /**
  * RDS through ACK: a DBSubnetGroup, then either a DBInstance (PostgreSQL, MySQL) or a DBCluster
  * with its instances (Aurora; `db.serverless` instances for Serverless v2). The master password
- * is only ever a reference to the Secret the operator generates.
+ * is only ever a reference to the Secret the operator generates, or (credentials mode `managed`)
+ * not in the spec at all: RDS keeps it in Secrets Manager (`manageMasterUserPassword`).
  *
  * ACK's RDS controller skips the final snapshot unless told otherwise: for `Snapshot` we always
  * set the final snapshot annotations with a deterministic identifier.
@@ -21,6 +22,9 @@ export const dbIdentifier = (p: BookingPlatform, ctx: RenderContext = DEFAULT_CO
 export const dbSubnetGroupName = (p: BookingPlatform, ctx: RenderContext = DEFAULT_CONTEXT) => awsName(p, ctx, 'db', 255);
 export const finalSnapshotId = (p: BookingPlatform, ctx: RenderContext = DEFAULT_CONTEXT) => awsName(p, ctx, 'db-final', 255);
 
+/** Credentials mode `managed`: RDS keeps the master password in Secrets Manager; no Kubernetes Secret holds it. */
+export const rdsManagesPassword = (db: Pick<DatabaseSpec, 'credentials'> | undefined): boolean => db?.credentials?.mode === 'managed';
+
 export function rds(chart: Chart, p: BookingPlatform, ctx: RenderContext, masterSecretName = databaseMasterSecretName(p)): void {
   const db = p.spec.database;
   const aws = p.spec.aws;
@@ -36,7 +40,7 @@ export function rds(chart: Chart, p: BookingPlatform, ctx: RenderContext, master
     deletionProtection: deletionProtection(db, p.spec.environment),
     copyTagsToSnapshot: true,
     masterUsername: db.username,
-    masterUserPassword: { namespace: p.metadata.namespace ?? 'default', name: masterSecretName, key: 'password' },
+    ...(rdsManagesPassword(db) ? { manageMasterUserPassword: true } : { masterUserPassword: { namespace: p.metadata.namespace ?? 'default', name: masterSecretName, key: 'password' } }),
     tags: tagList(p, ctx),
   };
 
