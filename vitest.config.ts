@@ -1,12 +1,13 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * Test files of every project run side by side, this many at once: the integration files spend
- * most of their time waiting on controllers and timers (node leases, evictions, requeues), not on
- * the 2 cores. One number for all projects: projects with different `maxWorkers` would run one
- * after another (vitest groups them).
+ * Test files of every project run side by side, this many at once: most integration files spend
+ * their time waiting on controllers and timers (node leases, evictions, requeues). More than this
+ * only adds contention on 2 cores (a run with 8 had about 5 files' worth of progress at a time,
+ * and a test hit its timeout). One number for all projects: projects with different `maxWorkers`
+ * would run one after another (vitest groups them).
  */
-const WORKERS = 8;
+const WORKERS = 6;
 const ARGOCD_HARNESS_TEST = 'cdk8s/argocd/health.test.ts';
 
 export default defineConfig({
@@ -44,7 +45,8 @@ export default defineConfig({
           include: ['operator/test/integration/**/*.test.ts', ARGOCD_HARNESS_TEST],
           globalSetup: ['operator/test/rig/global-setup.ts'],
           maxWorkers: WORKERS,
-          testTimeout: 120_000,
+          // generous: files share the cores, and some tests start a rig of their own
+          testTimeout: 300_000,
           hookTimeout: 300_000,
         },
       },

@@ -59,6 +59,8 @@ export const NAMESPACED_RULES: PolicyRule[] = [
   { apiGroups: ['s3.services.k8s.aws'], resources: ['buckets'], verbs: OWNED },
   // managed IAM roles with provisioner ack
   { apiGroups: ['iam.services.k8s.aws'], resources: ['roles'], verbs: OWNED },
+  // application secrets with delivery external-secrets
+  { apiGroups: ['external-secrets.io'], resources: ['externalsecrets'], verbs: OWNED },
 ];
 /** Cluster-scoped kinds the operator writes: PersistentVolumes (static EFS volumes). */
 export const CLUSTER_SCOPED_RULES: PolicyRule[] = [{ apiGroups: [''], resources: ['persistentvolumes'], verbs: OWNED }];

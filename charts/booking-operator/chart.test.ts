@@ -38,6 +38,7 @@ const NAMESPACED: Array<[string, string, string[]]> = [
   ['efs.services.k8s.aws', 'accesspoints', OWNED],
   ['s3.services.k8s.aws', 'buckets', OWNED],
   ['iam.services.k8s.aws', 'roles', OWNED],
+  ['external-secrets.io', 'externalsecrets', OWNED],
 ];
 const CLUSTER_SCOPED: Array<[string, string, string[]]> = [['', 'persistentvolumes', OWNED]];
 const LEASES: Array<[string, string, string[]]> = [['coordination.k8s.io', 'leases', ['get', 'create', 'update']]];

@@ -165,25 +165,29 @@ ensure_moto() {
   ) 6>"$bin/.moto.lock"
 }
 
-# The real ACK pieces: the rds-controller and elasticache-controller binaries (each built from its
+# The real ACK pieces: the rds-, elasticache- and iam-controller binaries (each built from its
 # Go module in a small wrapper module) and the real CRDs of rds-controller, elasticache-controller
 # s3-controller and iam-controller (module download only, from config/crd/bases and config/crd/common/bases). One
 # lock per cache folder: two runs may start at once; whatever is built goes to a unique temporary
 # name first and is renamed into place.
 ack_rds_dir=$cache/ack-rds-controller-$ACK_RDS_VERSION
 ack_elasticache_dir=$cache/ack-elasticache-controller-$ACK_ELASTICACHE_VERSION
+ack_iam_dir=$cache/ack-iam-controller-$ACK_IAM_VERSION
 ack_crds=$cache/ack-crds-rds-$ACK_RDS_VERSION-elasticache-$ACK_ELASTICACHE_VERSION-s3-$ACK_S3_VERSION-iam-$ACK_IAM_VERSION
 
-# build_ack_controller SERVICE VERSION DIR: github.com/aws-controllers-k8s/SERVICE-controller@VERSION's
-# cmd/controller into DIR/controller, linked into $bin as ack-SERVICE-controller.
+# build_ack_controller SERVICE VERSION DIR [nosumdb]: github.com/aws-controllers-k8s/SERVICE-controller@VERSION's
+# cmd/controller into DIR/controller, linked into $bin as ack-SERVICE-controller. `nosumdb`: that
+# one module (not its dependencies, which its own go.sum pins) is fetched without the checksum
+# database, which does not serve it (iam-controller).
 build_ack_controller() {
-  local service=$1 version=$2 dir=$3
+  local service=$1 version=$2 dir=$3 nosumdb=${4:-}
   local module=github.com/aws-controllers-k8s/$service-controller
   command -v flock >/dev/null || die "flock (util-linux) to guard the ACK cache against concurrent runs"
   mkdir -p "$dir"
   (
     flock 9
     [[ -x "$dir/controller" ]] && exit 0
+    if [[ $nosumdb == nosumdb ]]; then export GONOSUMDB=$module; fi
     command -v go >/dev/null || die "Go toolchain (to build the ACK $service-controller $version); install Go >= 1.25"
     local src=$dir/src.$$ tmp=$dir/controller.tmp.$$ started=$SECONDS mdir
     rm -rf "$src"; mkdir -p "$src"
@@ -209,6 +213,7 @@ ensure_ack() {
   command -v flock >/dev/null || die "flock (util-linux) to guard the ACK cache against concurrent runs"
   build_ack_controller rds "$ACK_RDS_VERSION" "$ack_rds_dir"
   build_ack_controller elasticache "$ACK_ELASTICACHE_VERSION" "$ack_elasticache_dir"
+  build_ack_controller iam "$ACK_IAM_VERSION" "$ack_iam_dir" nosumdb
   mkdir -p "$ack_crds"
   (
     flock 9

@@ -122,8 +122,8 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     stopping = true;
     for (const { proc } of [...procs].reverse()) await kill(proc);
     procs.length = 0;
-    forgetDir();
     removeDir();
+    forgetDir(); // only once it is gone: on a failure here, exit tries again
   };
 
   try {

@@ -123,6 +123,10 @@ on and fails on any difference); no wildcards. Keep in step with cdk8s/operator.
 - apiGroups: ["iam.services.k8s.aws"]
   resources: ["roles"]
   verbs: ["list", "watch", "create", "patch", "delete"]
+# application secrets with delivery external-secrets (External Secrets Operator writes the Secret)
+- apiGroups: ["external-secrets.io"]
+  resources: ["externalsecrets"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 {{- end }}
 
 {{/*

@@ -1,12 +1,13 @@
 /** The kinds the operator owns and watches (label-scoped to what it manages). */
 import { ACK } from '../render/ack/common.ts';
 import { ACK_IAM } from '../security/iam/ack.ts';
+import { EXTERNAL_SECRET_API } from '../security/secrets/desired.ts';
 
 export interface WatchedKind {
   apiVersion: string;
   kind: string;
   clusterScoped?: boolean;
-  /** Only watched when the apiserver serves it (ACK kinds). */
+  /** Only watched when the apiserver serves it (ACK's kinds, ESO's ExternalSecret). */
   optional?: boolean;
 }
 
@@ -29,11 +30,13 @@ export const OWNED_KINDS: WatchedKind[] = [
   ...(['FileSystem', 'MountTarget', 'AccessPoint'] as const).map((kind) => ({ apiVersion: ACK.efs, kind, optional: true })),
   { apiVersion: ACK.s3, kind: 'Bucket', optional: true },
   { apiVersion: ACK_IAM, kind: 'Role', optional: true },
+  // secrets delivery external-secrets: External Secrets Operator's CRD, installed with ESO
+  { apiVersion: EXTERNAL_SECRET_API, kind: 'ExternalSecret', optional: true },
 ];
 
 /**
  * Which optional kinds the apiserver serves, looked up again later so that kinds installed after
- * start-up (ACK's CRDs) are watched without a restart. Discovery is readable by every
+ * start-up (ACK's and ESO's CRDs) are watched without a restart. Discovery is readable by every
  * authenticated user, so this needs no RBAC (watching CRDs would need cluster-wide read on them).
  */
 export class KindDiscovery {

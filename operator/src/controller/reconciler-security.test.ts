@@ -9,7 +9,6 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { KIND } from '../api/schema.ts';
 import type { BookingPlatform } from '../api/types.generated.ts';
 import { notReady, ready, type DataServices, type FinalizeResult } from '../data/types.ts';
-import type { Obj } from '../kube/client.ts';
 import type { PartObservation, SecurityPart } from '../security/types.ts';
 import { FakeCluster, writerOf } from '../../test/fixtures/fake-cluster.ts';
 import { rawPlatform, withProvisioner } from '../../test/fixtures/platform.ts';
@@ -76,8 +75,7 @@ describe('security parts in the reconcile', () => {
   it('keeps the platform (Deleting) until the part\'s removal is done', async () => {
     const r = reconciler();
     await r.reconcile(key);
-    const live = stored();
-    cluster.put({ ...live, metadata: { ...live.metadata, deletionTimestamp: '2026-11-24T10:00:00Z' } } as Obj);
+    stored().metadata.deletionTimestamp = '2026-11-24T10:00:00Z' as never;
     await r.reconcile(key);
     expect(part.removals).toBe(1);
     expect(stored().metadata.finalizers).toContain(FINALIZER);

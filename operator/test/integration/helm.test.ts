@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { startRig, type Rig } from '../../../scripts/rig/rig.ts';
 import { makeAllAvailable } from '../rig/fake-ack.ts';
-import { ACK_CRDS, ACK_FALLBACK_CRDS, kubectl, kubectlOk, REPO, waitEstablished } from '../rig/kubectl.ts';
+import { ACK_CRDS, ACK_FALLBACK_CRDS, esoCrdsDir, kubectl, kubectlOk, REPO, waitEstablished } from '../rig/kubectl.ts';
 import { startOperatorProcess, type OperatorProcess } from '../rig/operator-process.ts';
 import { waitUntil } from '../rig/wait.ts';
 
@@ -28,8 +28,8 @@ const releases: Array<[string, string]> = [];
 
 beforeAll(async () => {
   own = await startRig({ nodes: 2, moto: false, audit: true, admissionPlugins: ['OwnerReferencesPermissionEnforcement'], log: (l) => console.log(`[helm rig] ${l}`) });
-  // the ACK kinds the operator watches; the chart installs the project's CRD itself
-  kubectlOk(own, ['apply', '--server-side', '-f', ACK_CRDS, '-f', ACK_FALLBACK_CRDS]);
+  // the ACK kinds and ESO's ExternalSecret, which the operator watches; the chart installs the project's CRD itself
+  kubectlOk(own, ['apply', '--server-side', '-f', ACK_CRDS, '-f', ACK_FALLBACK_CRDS, '-f', join(esoCrdsDir(), 'external-secrets.io_externalsecrets.yaml')]);
   waitEstablished(own);
   // Seen here (3 runs in 7, cause not found; never when this rig is started alone): right after
   // start the controller-manager created no pod for about two minutes. Wait for a first Deployment
@@ -140,6 +140,8 @@ function platformYaml(file: string, name: string, ns: string): string {
     // a managed IAM role through ACK for an MCP server (pruned when mcpServers goes)
     p.spec.iam = {};
     p.spec.mcpServers[0].bedrock = { modelIds: ['anthropic.claude-3-5-sonnet-20240620-v1:0'] };
+    // application secrets through External Secrets Operator: an ExternalSecret (deleted when the section goes)
+    p.spec.secrets = { delivery: 'external-secrets', secretStoreRef: { name: 'aws-secrets-manager', kind: 'ClusterSecretStore' }, entries: [{ name: 'OPENAI_API_KEY', secretsManager: { secretId: 'prod/openai', key: 'apiKey' } }] };
   }
   return JSON.stringify(p);
 }
@@ -150,10 +152,35 @@ const platformStatus = (ns: string, name: string) => {
 };
 const isReady = (o: any) => o?.status?.observedGeneration === o?.metadata.generation && o?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
 
+/**
+ * PLAYS External Secrets Operator's part (no ESO controller runs here): for each ExternalSecret of
+ * the namespace whose target Secret is not there, writes that Secret as ESO would — controlled by
+ * the ExternalSecret, with the labels its template carries — so that its platform can become Ready.
+ */
+function playEso(ns: string): void {
+  const items = JSON.parse(kubectlOk(own, ['get', 'externalsecrets,secrets', '-n', ns, '-o', 'json'])).items as any[];
+  const secrets = new Set(items.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name));
+  for (const es of items.filter((o) => o.kind === 'ExternalSecret' && !secrets.has(o.spec.target.name) && !o.metadata.deletionTimestamp)) {
+    const target = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: es.spec.target.name,
+        namespace: ns,
+        labels: es.spec.target.template.metadata.labels,
+        ownerReferences: [{ apiVersion: es.apiVersion, kind: 'ExternalSecret', name: es.metadata.name, uid: es.metadata.uid, controller: true, blockOwnerDeletion: true }],
+      },
+      data: Object.fromEntries(es.spec.data.map((d: { secretKey: string }) => [d.secretKey, Buffer.from('played-by-the-test').toString('base64')])),
+    };
+    kubectlOk(own, ['apply', '--server-side', '--field-manager=external-secrets', '-f', '-'], JSON.stringify(target));
+  }
+}
+
 async function bringUp(ns: string, name: string): Promise<void> {
   let last: unknown;
   await waitUntil(`${ns}/${name} Ready`, () => {
     makeAllAvailable(own, ns);
+    playEso(ns);
     const o = platformStatus(ns, name);
     last = o?.status?.conditions?.find((c: any) => c.type === 'Ready');
     return isReady(o);
@@ -163,9 +190,10 @@ async function bringUp(ns: string, name: string): Promise<void> {
 }
 
 /**
- * Everything the operator does to a platform's objects: create the full production platform and an
- * Aurora one (every owned kind, every ACK kind), take most of the full one away again (prune of each
- * workload kind, of the WhatsApp volume), then delete both (every deletion policy's ACK deletes).
+ * Everything the operator does to a platform's objects: create the full production platform (with
+ * application secrets through an ExternalSecret) and an Aurora one (every owned kind, every ACK
+ * kind), take most of the full one away again (prune of each workload kind, of the WhatsApp volume;
+ * the ExternalSecret's delete), then delete both (every deletion policy's ACK deletes).
  */
 async function exerciseEverything(ns: string): Promise<void> {
   kubectlOk(own, ['apply', '--server-side', '-f', '-'], platformYaml('production-postgres.yaml', 'full', ns));
@@ -183,13 +211,15 @@ async function exerciseEverything(ns: string): Promise<void> {
   const kinds = ['deployments', 'services', 'serviceaccounts', 'persistentvolumeclaims', 'cronjobs', 'jobs', 'horizontalpodautoscalers', 'poddisruptionbudgets', 'ingresses', 'networkpolicies'];
   const count = (kind: string) => JSON.parse(kubectlOk(own, ['get', kind, '-n', ns, '-l', 'platform.booking.io/name=full', '-o', 'json'])).items.length;
   const before = Object.fromEntries(kinds.map((k) => [k, count(k)]));
-  kubectlOk(own, ['patch', 'bkp', 'full', '-n', ns, '--type=merge', '-p', JSON.stringify({ metadata: { annotations: { 'platform.booking.io/confirm-removal': 'fileSystem' } }, spec: { whatsapp: null, mcpServers: [], admin: null, ingress: null, sessionCleanup: null, migrations: null, backend: { autoscaling: null } } })]);
+  expect(count('externalsecrets')).toBe(1);
+  kubectlOk(own, ['patch', 'bkp', 'full', '-n', ns, '--type=merge', '-p', JSON.stringify({ metadata: { annotations: { 'platform.booking.io/confirm-removal': 'fileSystem' } }, spec: { whatsapp: null, mcpServers: [], admin: null, ingress: null, sessionCleanup: null, migrations: null, secrets: null, backend: { autoscaling: null } } })]);
   // the Aurora platform's further service goes: its Deployment, Service and HPA are pruned
   kubectlOk(own, ['patch', 'bkp', 'aurora', '-n', ns, '--type=merge', '-p', '{"spec":{"services":[]}}']);
   await bringUp(ns, 'full');
   await bringUp(ns, 'aurora');
   expect(kubectlOk(own, ['get', 'horizontalpodautoscalers', '-n', ns, '-l', 'platform.booking.io/name=aurora', '-o', 'name']).trim().split('\n')).toHaveLength(1); // the backend's
   expect(roles()).toEqual([]); // the MCP server's Role was pruned with it
+  expect(count('externalsecrets')).toBe(0); // the secrets section went, and its ExternalSecret
   const after = Object.fromEntries(kinds.map((k) => [k, count(k)]));
   console.log(`[helm] objects of the full platform before and after the removals: ${JSON.stringify({ before, after })}`);
   kubectlOk(own, ['delete', 'bkp', 'full', 'aurora', '-n', ns, '--wait=false']);

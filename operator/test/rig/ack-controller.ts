@@ -1,7 +1,8 @@
 /**
- * The real ACK rds-controller and elasticache-controller (built from their Go modules by
+ * The real ACK rds-, elasticache- and iam-controllers (built from their Go modules by
  * scripts/rig/ensure-binaries.sh `ack`) run against the rig's apiserver with moto as AWS (for
- * ElastiCache: moto behind the shim in aws-shim.ts), watching some namespaces. Started and stopped
+ * ElastiCache: moto behind the shim in aws-shim.ts), watching some namespaces. IAM is global: the
+ * iam-controller takes the same endpoint and region flags (its SDK signs for us-east-1). Started and stopped
  * by PID like every rig process (and killed with the test process if a test does not stop them).
  *
  * AWS_CA_BUNDLE is removed from its environment: the ACK runtime fails every reconcile with it set
@@ -38,10 +39,16 @@ export interface AckControllerOptions {
 }
 
 /** The kinds the operator renders per ACK service; the first one tells that the controller started. */
-const KINDS = { rds: ['DBInstance', 'DBCluster', 'DBSubnetGroup'], elasticache: ['ReplicationGroup', 'CacheSubnetGroup'] };
+const KINDS = { rds: ['DBInstance', 'DBCluster', 'DBSubnetGroup'], elasticache: ['ReplicationGroup', 'CacheSubnetGroup'], iam: ['Role'] };
+/**
+ * iam-controller v1.5.0 is built on ACK runtime v0.51, which has no `--enable-carm` flag (it exits
+ * on an unknown flag); its CARM informer only reads a ConfigMap in `ack-system`, absent on the rig.
+ */
+const WITHOUT_CARM_FLAG = new Set<keyof typeof KINDS>(['iam']);
 
 export const startAckRdsController = (rig: Pick<RigInfo, 'bin' | 'kubeconfig'>, opts: AckControllerOptions) => startAckController('rds', rig, opts);
 export const startAckElastiCacheController = (rig: Pick<RigInfo, 'bin' | 'kubeconfig'>, opts: AckControllerOptions) => startAckController('elasticache', rig, opts);
+export const startAckIamController = (rig: Pick<RigInfo, 'bin' | 'kubeconfig'>, opts: AckControllerOptions) => startAckController('iam', rig, opts);
 
 async function startAckController(service: keyof typeof KINDS, rig: Pick<RigInfo, 'bin' | 'kubeconfig'>, opts: AckControllerOptions): Promise<AckController> {
   const name = `ack ${service}-controller`;
@@ -56,7 +63,7 @@ async function startAckController(service: keyof typeof KINDS, rig: Pick<RigInfo
     '--aws-identity-endpoint-url', opts.awsEndpoint,
     '--allow-unsafe-aws-endpoint-urls',
     '--enable-leader-election=false',
-    '--enable-carm=false',
+    ...(WITHOUT_CARM_FLAG.has(service) ? [] : ['--enable-carm=false']),
     '--watch-namespace', opts.namespace,
     '--metrics-addr', '0',
     '--healthz-addr', '0',

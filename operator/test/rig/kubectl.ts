@@ -1,5 +1,5 @@
 /** kubectl, the real binary, against the rig. */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { RigInfo } from './global-setup.ts';
@@ -51,6 +51,12 @@ export function installCrds(rig: Pick<RigInfo, 'bin' | 'kubeconfig'>): void {
 }
 
 /** Every CRD named (all of them when none is) Established. */
+/** ESO's real CRDs (fetched from its Go module by ensure-binaries.sh `eso-crds`): the directory holding them. */
+export function esoCrdsDir(): string {
+  const out = execFileSync('bash', [join(REPO, 'scripts/rig/ensure-binaries.sh'), 'eso-crds'], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', timeout: 600_000 });
+  return /^export RIG_ESO_CRDS=(.*)$/m.exec(out)![1]!;
+}
+
 export function waitEstablished(rig: Pick<RigInfo, 'bin' | 'kubeconfig'>, names?: string[], timeoutMs = 120_000): void {
   waitForCondition(rig, 'customresourcedefinitions', names, 'Established', { timeoutMs });
 }

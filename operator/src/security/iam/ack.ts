@@ -34,14 +34,24 @@ export function ackRole(p: BookingPlatform, ctx: RenderContext, trust: Trust, r:
 
 type AckRoleStatus = { status?: { ackResourceMetadata?: { arn?: string }; conditions?: Array<{ type: string; status: string; message?: string }> } };
 
-/** A Role object's state: usable once ACK reports its ARN; ACK.Terminal quoted and terminal. */
+/**
+ * A Role object's state, and the ARN to hand to the ServiceAccount. The iam-controller (v1.5.0)
+ * creates the role first — its ARN is in status at once, ACK.ResourceSynced False — and puts the
+ * inline policies one reconcile later (30 s on): a role with an ARN and nothing synced yet has no
+ * permissions, so it is not handed over until ACK reports it synced. A role with an ARN and ACK's
+ * error (ACK.Terminal: IAM refused a document, e.g. MalformedPolicyDocument; ACK.Recoverable) is
+ * not ready, ACK's message quoted, but keeps its ARN: a role in use works on as it was, and taking
+ * it off the ServiceAccount would roll the pods without any role.
+ */
 export function ackRoleState(name: string, live: AckRoleStatus | undefined): ServiceState & { arn?: string } {
   if (!live) return notReady('Creating', `Role ${name} does not exist yet`);
   const cond = (type: string) => live.status?.conditions?.find((c) => c.type === type);
-  const terminal = cond('ACK.Terminal');
-  if (terminal?.status === 'True') return notReady('ACKTerminal', `Role ${name}: ${terminal.message ?? 'terminal error'}`, true);
   const arn = live.status?.ackResourceMetadata?.arn;
+  const terminal = cond('ACK.Terminal');
+  if (terminal?.status === 'True') return { ...notReady('ACKTerminal', `Role ${name}: ${terminal.message ?? 'terminal error'}`, true), ...(arn ? { arn } : {}) };
   const recoverable = cond('ACK.Recoverable');
-  if (!arn) return recoverable?.status === 'True' ? notReady('ACKRecoverable', `Role ${name}: ${recoverable.message ?? 'recoverable error'}`) : notReady('Creating', `Role ${name} has no ARN yet`);
+  if (recoverable?.status === 'True') return { ...notReady('ACKRecoverable', `Role ${name}: ${recoverable.message ?? 'recoverable error'}`), ...(arn ? { arn } : {}) };
+  if (!arn) return notReady('Creating', `Role ${name} has no ARN yet`);
+  if (cond('ACK.ResourceSynced')?.status !== 'True') return notReady('Syncing', `Role ${name} exists; ACK has not put its policies yet`);
   return { ...ready(`Role ${name} exists`), arn };
 }

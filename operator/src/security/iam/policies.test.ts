@@ -198,7 +198,7 @@ describe('ack path', () => {
     { name: 'no ARN yet', live: { status: {} }, want: { ready: false, reason: 'Creating' } },
     { name: 'recoverable', live: { status: { conditions: [{ type: 'ACK.Recoverable', status: 'True', message: 'AccessDenied' }] } }, want: { ready: false, reason: 'ACKRecoverable' } },
     { name: 'terminal', live: { status: { ackResourceMetadata: { arn: 'arn:aws:iam::1:role/x' }, conditions: [{ type: 'ACK.Terminal', status: 'True', message: 'MalformedPolicyDocument' }] } }, want: { ready: false, reason: 'ACKTerminal', terminal: true } },
-    { name: 'with its ARN', live: { status: { ackResourceMetadata: { arn: 'arn:aws:iam::1:role/x' } } }, want: { ready: true, arn: 'arn:aws:iam::1:role/x' } },
+    { name: 'with its ARN, synced', live: { status: { ackResourceMetadata: { arn: 'arn:aws:iam::1:role/x' }, conditions: [{ type: 'ACK.ResourceSynced', status: 'True' }] } }, want: { ready: true, arn: 'arn:aws:iam::1:role/x' } },
   ])('a Role $name', ({ live, want }) => {
     expect(ackRoleState('x', live)).toMatchObject(want);
   });

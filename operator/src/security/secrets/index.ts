@@ -169,12 +169,9 @@ export function secretsPart(deps: SecretsPartDeps): SecurityPart {
     const data = controlledBy(target, 'ExternalSecret') ? decodeData(target) : {};
     const values = entries.filter((e) => e.name in data).map((e) => ({ name: e.name, secretName: name, value: data[e.name]! }));
     const refresh = p.spec.secrets!.refreshIntervalSeconds * 1000;
-    let live: Obj | undefined;
-    try {
-      live = await env.read(EXTERNAL_SECRET_API, 'ExternalSecret', ns, name);
-    } catch (err) {
-      return { values, objects: [es], states: [notReady('ExternalSecretsUnavailable', `ExternalSecret ${name} could not be read (is External Secrets Operator installed?): ${(err as Error).message.split('\n')[0]}`)], requeueAfterMs: RETRY_MS };
-    }
+    // from the cache (an optional owned kind, watched once the apiserver serves ESO's CRD; its
+    // status changes re-queue the platform); absent until first applied
+    const live = env.get(EXTERNAL_SECRET_API, 'ExternalSecret', ns, name);
     const cond = (live?.status?.conditions as Array<{ type: string; status: string; reason?: string; message?: string }> | undefined)?.find((c) => c.type === 'Ready');
     const missing = entries.filter((e) => !(e.name in data)).map((e) => e.name);
     const states: ServiceState[] = [];
@@ -194,7 +191,7 @@ export function secretsPart(deps: SecretsPartDeps): SecurityPart {
     const target = env.get('v1', 'Secret', ns, appSecretsName(p));
     const ref = target?.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'ExternalSecret' && r.name === appSecretsName(p));
     if (!ref) return false;
-    const es = await env.read(EXTERNAL_SECRET_API, 'ExternalSecret', ns, ref.name);
+    const es = env.get(EXTERNAL_SECRET_API, 'ExternalSecret', ns, ref.name);
     if (!es || es.metadata.uid !== ref.uid || !es.metadata.ownerReferences?.some((o) => o.uid === env.raw.metadata.uid)) return false;
     await env.delete({ apiVersion: EXTERNAL_SECRET_API, kind: 'ExternalSecret', namespace: ns, name: ref.name }, ref.uid);
     deps.log?.info({ platform: `${ns}/${p.metadata.name}`, externalSecret: ref.name }, 'deleted the ExternalSecret no longer wanted');
