@@ -115,6 +115,19 @@ describe('the seed plans on EKS', () => {
     expect([ACK.length, SDK.length]).toEqual([3, 2]);
   });
 
+  it('carries each plan\'s security design: RDS-managed passwords, application secrets, managed roles, Bedrock, admin sign-in', () => {
+    for (const { file, p } of SEEDS) {
+      if (p.spec.database) expect(p.spec.database.credentials?.mode, file).toBe('managed');
+      expect(p.spec.secrets?.entries.length, file).toBeGreaterThan(0);
+      if (file !== 'seed-appsync-cognito.yaml') expect(p.spec.iam, file).toBeDefined();
+    }
+    const seed = (file: string) => SEEDS.find((s) => s.file === file)!.p.spec;
+    expect(seed('seed-appsync-cognito.yaml').ingress?.adminAuth?.cognito?.create).toBeDefined();
+    expect(seed('seed-websocket-bedrock.yaml').mcpServers?.find((m) => m.name === 'llm')?.bedrock?.modelIds).toHaveLength(1);
+    expect(seed('seed-ecs-fargate.yaml').secrets?.entries.some((e) => e.secretsManager)).toBe(true);
+    expect(seed('seed-apprunner-mysql.yaml').services?.find((s) => s.name === 'chatbot')?.iamPolicy).toBeDefined();
+  });
+
   it.concurrent.each(SEEDS.map((s) => [s.file, s] as const))('%s becomes Ready with every workload available and its security design in place', async (_file, seed) => {
     const { ns, name, p } = seed;
     apply(seed);
