@@ -179,6 +179,14 @@ describe('Deployment', () => {
     ]));
   });
 
+  it('passes the managed roles’ permissions boundary only when set', () => {
+    expect(env).not.toHaveProperty('BOOKING_IAM_PERMISSIONS_BOUNDARY');
+    const arn = 'arn:aws:iam::123456789012:policy/booking-boundary';
+    const custom = one(helmTemplate(['--set', `iam.permissionsBoundaryArn=${arn}`]), 'Deployment');
+    expect(custom.spec.template.spec.containers[0].env).toEqual(expect.arrayContaining([{ name: 'BOOKING_IAM_PERMISSIONS_BOUNDARY', value: arn }]));
+    expect(() => helmTemplate(['--set', 'iam.permissionsBoundaryArn=arn:aws:iam::123456789012:role/not-a-policy'])).toThrow(/permissionsBoundaryArn/);
+  });
+
   it('meets Pod Security "restricted"', () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } });
     expect(container.securityContext).toMatchObject({

@@ -23,6 +23,8 @@ export interface Config {
   oidcProviderArn?: string;
   /** The EKS cluster's name (Pod Identity associations, `iam.trust: podIdentity`). */
   eksClusterName?: string;
+  /** A managed policy set as the permissions boundary of every managed role: the most any of them may do. */
+  iamPermissionsBoundary?: string;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -51,6 +53,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     clusterName: clusterName(env.BOOKING_CLUSTER_NAME),
     oidcProviderArn: matching('BOOKING_OIDC_PROVIDER_ARN', env.BOOKING_OIDC_PROVIDER_ARN, /^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider\/\S+$/, 'an IAM OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/<issuer>)'),
     eksClusterName: matching('BOOKING_EKS_CLUSTER_NAME', env.BOOKING_EKS_CLUSTER_NAME, /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'an EKS cluster name'),
+    iamPermissionsBoundary: matching('BOOKING_IAM_PERMISSIONS_BOUNDARY', env.BOOKING_IAM_PERMISSIONS_BOUNDARY, /^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy\/\S+$/, 'a managed policy ARN (arn:aws:iam::<account>:policy/<name>)'),
   };
 }
 

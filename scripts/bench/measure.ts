@@ -1,6 +1,6 @@
 /** What the bench reads about a controller process and the apiserver: CPU, memory, writes. */
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { kubectl, kubectlOk, REPO } from '../../operator/test/rig/kubectl.ts';
 
 /** CPU seconds (user + system) the process has used; /proc/PID/stat counts in clock ticks (100 Hz). */
@@ -44,17 +44,32 @@ export class AuditLog {
   }
 
   /**
+   * What was logged since the last look. The apiserver rotates the log at 100 MB (its
+   * `--audit-log-maxsize=0` means the default): then the rest of the rotated file (the newest
+   * `audit-*.log` beside it) comes first, and the new file is read from its start.
+   */
+  private readNew(): string {
+    const size = statSync(this.path).size;
+    let head = '';
+    if (size < this.offset) {
+      const dir = dirname(this.path);
+      const rotated = readdirSync(dir).filter((f) => /^audit-.*\.log$/.test(f)).sort().at(-1);
+      if (rotated) head = readFrom(join(dir, rotated), this.offset);
+      this.offset = 0;
+    }
+    const text = head + readFrom(this.path, this.offset);
+    // count() advances the offset by what it consumed, the rotated file's rest included
+    if (head) this.offset = -Buffer.byteLength(head);
+    return text;
+  }
+
+  /**
    * Requests since the last mark/count, per user: writes (by verb and resource) and reads. The
    * leader-election lease's renewals are counted apart (`leaseWrites`): they are the same for any
    * amount of work.
    */
   count(): Map<string, Requests> {
-    const size = statSync(this.path).size;
-    const buf = Buffer.alloc(size - this.offset);
-    const fd = openSync(this.path, 'r');
-    readSync(fd, buf, 0, buf.length, this.offset);
-    closeSync(fd);
-    const text = buf.toString('utf8');
+    const text = this.readNew();
     const end = text.lastIndexOf('\n') + 1;
     this.offset += Buffer.byteLength(text.slice(0, end));
     const users = new Map<string, Requests>();
@@ -94,4 +109,14 @@ export async function until(what: string, fn: () => boolean | Promise<boolean>, 
 export async function installPlatformCrd(rig: { bin: string; kubeconfig: string }): Promise<void> {
   kubectlOk(rig, ['apply', '--server-side', '--force-conflicts', '-f', join(REPO, 'crds')]);
   await until('the BookingPlatform CRD Established', () => kubectl(rig, ['get', 'crd', 'bookingplatforms.platform.booking.io', '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}']).stdout === 'True', 120_000, 200);
+}
+
+function readFrom(path: string, offset: number): string {
+  const size = statSync(path).size;
+  if (size <= offset) return '';
+  const buf = Buffer.alloc(size - offset);
+  const fd = openSync(path, 'r');
+  readSync(fd, buf, 0, buf.length, offset);
+  closeSync(fd);
+  return buf.toString('utf8');
 }

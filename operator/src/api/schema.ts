@@ -186,10 +186,46 @@ const deletionPolicy = (dflt: (typeof DELETION_POLICIES)[number], allowed: reado
 /**
  * Managed IAM (security/iam): what an MCP server or further service may ask for. Patterns, not CEL
  * (no cost in lists of 20): an action is `service:Action` with at most a trailing `*` inside one
- * service (`s3:Get*`), never `*` or `service:*`; a resource is an ARN, never a bare `*` (a role that
- * needs one is made by hand and given as iamRoleArn).
+ * service (`s3:Get*`), never `*` or `service:*`, and never of a service that administers identities
+ * or the account (`iam:PutRolePolicy` on its own role would grant it anything); a resource is an
+ * ARN, never a bare `*` (a role that needs one is made by hand and given as iamRoleArn).
  */
-const IAM_ACTION = '^[a-z0-9-]+:[A-Za-z][A-Za-z0-9]*\\*?$';
+const IAM_DENIED_SERVICES = ['iam', 'sts', 'organizations', 'account'];
+const IAM_ACTION = `^${serviceOtherThan(IAM_DENIED_SERVICES)}:[A-Za-z][A-Za-z0-9]*\\*?$`;
+
+/**
+ * An RE2 pattern (the apiserver's dialect: no lookahead) for a service prefix, `[a-z0-9-]+`, that is
+ * none of `words`: built from their trie — at each step any other character and then anything, or
+ * the next character of a word and on; ending is allowed anywhere but at a word's end.
+ */
+function serviceOtherThan(words: readonly string[], done = ''): string {
+  const chars = 'abcdefghijklmnopqrstuvwxyz0123456789-';
+  const next = [...new Set(words.filter((w) => w.length).map((w) => w[0]!))].sort();
+  const others = [...chars].filter((c) => !next.includes(c));
+  const alternatives = [
+    ...(others.length ? [`[${charClass(others)}][a-z0-9-]*`] : []),
+    ...next.map((c) => `${c}${serviceOtherThan(words.filter((w) => w[0] === c).map((w) => w.slice(1)), done + c)}`),
+  ];
+  const mayEnd = done !== '' && !words.includes('');
+  return `(${alternatives.join('|')})${mayEnd ? '?' : ''}`;
+}
+
+/** `a-hj-z0-9-` for a set of characters of [a-z0-9-]. */
+function charClass(cs: string[]): string {
+  const runs: string[] = [];
+  for (const range of ['abcdefghijklmnopqrstuvwxyz', '0123456789']) {
+    let start = -1;
+    for (let i = 0; i <= range.length; i++) {
+      const inSet = i < range.length && cs.includes(range[i]!);
+      if (inSet && start < 0) start = i;
+      if (!inSet && start >= 0) {
+        runs.push(i - start > 2 ? `${range[start]}-${range[i - 1]}` : range.slice(start, i));
+        start = -1;
+      }
+    }
+  }
+  return runs.join('') + (cs.includes('-') ? '-' : '');
+}
 const IAM_RESOURCE_ARN = '^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:([0-9]{12}|aws)?:.+$';
 const iamPolicy = object(
   {
@@ -197,7 +233,7 @@ const iamPolicy = object(
       object(
         {
           effect: enumOf(['Allow', 'Deny'], 'Allow or Deny.', { default: 'Allow' }),
-          actions: array(string('An IAM action, service:Action (a trailing * within one service at most).', { pattern: IAM_ACTION, maxLength: 128 }), 'Actions.', {
+          actions: array(string('An IAM action, service:Action (a trailing * within one service at most; not iam, sts, organizations or account).', { pattern: IAM_ACTION, maxLength: 128 }), 'Actions.', {
             minItems: 1,
             maxItems: 20,
             'x-kubernetes-list-type': 'set',
@@ -514,7 +550,16 @@ export const specSchema: Schema = object(
       },
       {
         title: 'IngressSpec', description: 'The public ALB Ingress (HTTPS only).', required: ['host', 'certificateArn'],
-        rules: [{ rule: '!has(self.adminAuth) || has(self.adminHost)', message: 'ingress.adminAuth needs ingress.adminHost', check: (s) => s.adminAuth === undefined || s.adminHost !== undefined }],
+        rules: [
+          { rule: '!has(self.adminAuth) || has(self.adminHost)', message: 'ingress.adminAuth needs ingress.adminHost', check: (s) => s.adminAuth === undefined || s.adminHost !== undefined },
+          {
+            // the admin host's Ingress must share the API Ingress's ALB: an implicit group of our choosing
+            // would move the API Ingress, and the controller would replace its ALB (and hostname)
+            rule: '!has(self.adminAuth) || has(self.groupName)',
+            message: 'ingress.adminAuth needs ingress.groupName: the admin host gets an Ingress of its own in that IngressGroup, sharing the API’s ALB (a running Ingress moved into another group gets a new ALB and hostname, so keep the groupName it has)',
+            check: (s) => s.adminAuth === undefined || s.groupName !== undefined,
+          },
+        ],
       },
     ),
     database: object(

@@ -3,7 +3,7 @@
  * (seen against loopback endpoints; operator/test/aws/hang.test.ts drives the real SDK).
  */
 import { describe, expect, it } from 'vitest';
-import { AwsDeadlineError, classify, failureState, UnparseableResponseError } from './errors.ts';
+import { AwsCallError, AwsDeadlineError, classify, failureState, UnparseableResponseError } from './errors.ts';
 
 const DESERIALIZATION = '\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.';
 const sdkError = (name: string, message: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(message), { name, ...extra });
@@ -33,7 +33,7 @@ describe('classify: answers that are not AWS error documents', () => {
     expect(s).toMatchObject({
       ready: false,
       reason: 'AwsBadResponse',
-      message: 'DescribeDBInstances db: HTTP 200: "unparseable response: HTTP 200 OK, but the SDK could not read it (@aws-sdk XML parse error: unexpected content.)" (retrying)',
+      message: 'DescribeDBInstances db: HTTP 200: "unparseable response: HTTP 200 OK, but the SDK could not read it (Error)" (retrying)',
     });
     expect(s.terminal).toBeUndefined();
   });
@@ -84,5 +84,45 @@ describe('classify: no answer at all', () => {
       reason: 'AwsUnavailable',
       message: 'DescribeDBSubnetGroups g: DeadlineExceeded: "no answer from the AWS endpoint within 60s (the call\'s deadline, retries included)" (retrying)',
     });
+  });
+});
+
+describe('classify: IAM’s own answers', () => {
+  it.each(['MalformedPolicyDocument', 'MalformedPolicyDocumentException', 'InvalidInput', 'UnmodifiableEntity', 'PolicyNotAttachable'])('%s is permanent: terminal, the message quoted', (code) => {
+    expect(classify(sdkError(code, 'Syntax errors in policy.', { $metadata: { httpStatusCode: 400 }, $fault: 'client' }))).toMatchObject({ kind: 'invalid', terminal: true, reason: 'AwsInvalidRequest', message: 'Syntax errors in policy.' });
+  });
+
+  it.each(['DeleteConflict', 'EntityTemporarilyUnmodifiable', 'ConcurrentModification', 'ConcurrentModificationException'])('%s is busy: retried later, not terminal', (code) => {
+    expect(classify(sdkError(code, 'try later', { $metadata: { httpStatusCode: 409 }, $fault: 'client' }))).toMatchObject({ kind: 'busy', terminal: false, reason: 'AwsBusy' });
+  });
+});
+
+describe('classify: a body the SDK could not parse is never quoted', () => {
+  // Node 22's JSON.parse quotes a piece of the body it choked on: a malformed GetSecretValue answer carries the value
+  const VALUE = 'hunter2-VALUE';
+  it.each([
+    ['SyntaxError', 200, `Unexpected token 'h', ..."etString":${VALUE}}" is not valid JSON${DESERIALIZATION}`],
+    ['SyntaxError', 400, `Unexpected token 'h', ..."etString":${VALUE}}" is not valid JSON${DESERIALIZATION}`],
+    ['Error', 200, `@aws-sdk XML parse error: bad <SecretString>${VALUE}</SecretString>.${DESERIALIZATION}`],
+    ['SyntaxError', undefined, `Unexpected token 'h', ..."etString":${VALUE}}" is not valid JSON${DESERIALIZATION}`],
+  ])('%s, HTTP %s: the state names the error class and the operation only', (name, status, message) => {
+    const err = sdkError(name, message, status ? { $metadata: { httpStatusCode: status } } : {});
+    const s = failureState('GetSecretValue app/one', err);
+    expect(s.message).not.toContain(VALUE);
+    expect(s.message).not.toContain('etString');
+    expect(s.message).toMatch(/^GetSecretValue app\/one: /);
+    expect(s.failure.message).not.toContain(VALUE);
+  });
+
+  it('says which class the SDK threw', () => {
+    const s = failureState('GetSecretValue app/one', sdkError('SyntaxError', `Unexpected token 'h', "x" is not valid JSON${DESERIALIZATION}`, { $metadata: { httpStatusCode: 200 } }));
+    expect(s).toMatchObject({ reason: 'AwsBadResponse', message: 'GetSecretValue app/one: HTTP 200: "unparseable response: HTTP 200 OK, but the SDK could not read it (SyntaxError)" (retrying)' });
+  });
+});
+
+describe('AwsCallError', () => {
+  it('carries the classified message, never the parser’s quote of the body', () => {
+    const err = new AwsCallError('GetSecretValue app/one', sdkError('SyntaxError', `Unexpected token 'h', ..."etString":hunter2-VALUE}" is not valid JSON${DESERIALIZATION}`, { $metadata: { httpStatusCode: 200 } }));
+    expect(err.message).toBe('GetSecretValue app/one: HTTP 200: unparseable response: HTTP 200 OK, but the SDK could not read it (SyntaxError)');
   });
 });

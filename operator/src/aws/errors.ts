@@ -42,6 +42,8 @@ const BUSY = new Set([
   'InvalidDBInstanceState', 'InvalidDBInstanceStateFault', 'InvalidDBClusterStateFault', 'InvalidDBSubnetGroupStateFault', 'InvalidReplicationGroupState',
   'InvalidReplicationGroupStateFault', 'InvalidCacheClusterState', 'InvalidCacheClusterStateFault', 'CacheSubnetGroupInUse', 'IncorrectMountTargetState',
   'IncorrectFileSystemLifeCycleState', 'FileSystemInUse', 'OperationAborted', 'ConflictException', 'Conflict', 'InvalidDBClusterSnapshotStateFault',
+  // IAM: a role still attached somewhere, a role being changed by someone else
+  'DeleteConflict', 'EntityTemporarilyUnmodifiable', 'ConcurrentModification', 'ConcurrentModificationException',
 ]);
 const ACCESS = new Set([
   'AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnrecognizedClientException', 'InvalidClientTokenId', 'InvalidAccessKeyId',
@@ -55,6 +57,8 @@ const INVALID = new Set([
   'MountTargetConflict', 'BadRequest', 'UnsupportedAvailabilityZone', 'KMSKeyNotAccessibleFault', 'StorageTypeNotSupported',
   'StorageTypeNotSupportedFault', 'DBSnapshotAlreadyExists', 'DBClusterSnapshotAlreadyExistsFault', 'InvalidDBSubnetGroupFault',
   'DBSubnetGroupNotAllowedFault', 'InvalidCacheSecurityGroupState', 'InvalidRequest', 'InvalidArgument', 'MalformedXML',
+  // IAM: a document or value IAM refuses, an entity it will not change
+  'MalformedPolicyDocument', 'MalformedPolicyDocumentException', 'InvalidInput', 'UnmodifiableEntity', 'PolicyNotAttachable',
 ]);
 /** Quota and capability errors share these name parts. */
 const INVALID_PATTERN = /QuotaExceeded|NotSupported|LimitExceeded(Exception|Fault)?$|^Invalid(Parameter|Subnet|VPC)/;
@@ -73,6 +77,12 @@ export function httpStatus(err: unknown): number | undefined {
 export function hasCode(err: unknown, ...codes: string[]): boolean {
   const code = errorCode(err);
   return codes.includes(code) || codes.includes(code.replace(/Fault$/, '')) || codes.includes(`${code}Fault`);
+}
+
+/** The class of error thrown (`SyntaxError`, `Error`, …): what may be said of an error whose message may quote a body. */
+function errorClass(err: unknown): string {
+  const name = (err as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' && /^[A-Za-z][A-Za-z0-9_.]{0,63}$/.test(name) ? name : 'Error';
 }
 
 /** A call that did not finish by its deadline, retries included (thrown by the clients, clients.ts). */
@@ -126,10 +136,14 @@ export function classify(err: unknown): AwsFailure {
   const raw = String((err as Error | undefined)?.message ?? err);
   // an answer that is not an AWS document: an emulator's HTML 500 page, a proxy's 502, a 200 with garbage
   const undecodable = /Deserialization error|parse error/i.test(raw);
+  // the parser's message quotes the body it choked on (Node's JSON.parse does), and a body may hold a
+  // secret value (GetSecretValue): name the error's class only, never its message
+  const unread = `the SDK could not read it (${errorClass(err)})`;
+  if (undecodable && !status) return f('badResponse', 'AwsBadResponse', 'UnparseableResponse', `unparseable response: ${unread}`);
   if (status && (undecodable || NO_AWS_CODE.has(named) || err instanceof UnparseableResponseError)) {
     const code = `HTTP ${status}`;
     const answered = `HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trim();
-    if (status < 300) return f('badResponse', 'AwsBadResponse', code, `unparseable response: ${answered}, but ${err instanceof UnparseableResponseError ? raw : `the SDK could not read it (${raw.split('\n')[0]})`}`);
+    if (status < 300) return f('badResponse', 'AwsBadResponse', code, `unparseable response: ${answered}, but ${err instanceof UnparseableResponseError ? raw : unread}`);
     // what an emulator answers for a call it lacks
     if (undecodable && (status === 500 || status === 501)) return f('notImplemented', 'AwsNotImplemented', code, 'the answer is not an AWS error document (the endpoint may not implement this call)');
     const message = `AWS endpoint answered ${answered} (not an AWS error response)`;
@@ -170,7 +184,9 @@ export class AwsCallError extends Error {
   readonly action: string;
   readonly error: unknown;
   constructor(action: string, error: unknown) {
-    super(`${action}: ${(error as Error | undefined)?.message ?? String(error)}`);
+    // classified, so an unparseable body's text never rides along in a message that may be logged
+    const failure = classify(error);
+    super(`${action}: ${failure.code}: ${failure.message}`);
     this.name = 'AwsCallError';
     this.action = action;
     this.error = error;

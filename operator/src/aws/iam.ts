@@ -19,6 +19,7 @@ import {
   ListRolePoliciesCommand,
   ListRolesCommand,
   ListRoleTagsCommand,
+  PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
   RemoveRoleFromInstanceProfileCommand,
   UpdateAssumeRolePolicyCommand,
@@ -55,6 +56,8 @@ export interface WantedRole {
   trust: string;
   policyName: string;
   policy: string;
+  /** A managed policy ARN: the most the role may ever do, whatever its inline policy says (operator setting). */
+  permissionsBoundary?: string;
 }
 
 /** Creates the role or brings its trust and inline policy back to what is wanted; its ARN when ours. */
@@ -66,7 +69,18 @@ export async function ensureRole(ctx: AwsContext, p: BookingPlatform, w: WantedR
     // idempotent by name: a retry after a lost answer meets EntityAlreadyExists and reads the role
     const created = await callOr(
       `CreateRole ${w.roleName}`,
-      () => iam.send(new CreateRoleCommand({ RoleName: w.roleName, Path: w.path, Description: w.description, AssumeRolePolicyDocument: w.trust, MaxSessionDuration: 3600, Tags: tagList(ctx, p) })),
+      () =>
+        iam.send(
+          new CreateRoleCommand({
+            RoleName: w.roleName,
+            Path: w.path,
+            Description: w.description,
+            AssumeRolePolicyDocument: w.trust,
+            MaxSessionDuration: 3600,
+            Tags: tagList(ctx, p),
+            ...(w.permissionsBoundary ? { PermissionsBoundary: w.permissionsBoundary } : {}),
+          }),
+        ),
       ['EntityAlreadyExists'],
       undefined,
     );
@@ -77,6 +91,11 @@ export async function ensureRole(ctx: AwsContext, p: BookingPlatform, w: WantedR
   if (!ownedBy(ctx, p, tags)) return notOwned(ctx, p, 'IAM role', w.roleName, tags);
 
   const changed: string[] = [];
+  // the boundary first: a policy put below is never in force without it
+  if (w.permissionsBoundary && role.PermissionsBoundary?.PermissionsBoundaryArn !== w.permissionsBoundary) {
+    await call(`PutRolePermissionsBoundary ${w.roleName}`, () => iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: w.roleName, PermissionsBoundary: w.permissionsBoundary })));
+    changed.push('permissions boundary');
+  }
   if (!role.AssumeRolePolicyDocument || !deepEqual(normalizePolicy(decode(role.AssumeRolePolicyDocument)), normalizePolicy(w.trust))) {
     await call(`UpdateAssumeRolePolicy ${w.roleName}`, () => iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: w.roleName, PolicyDocument: w.trust })));
     changed.push('trust policy');

@@ -14,9 +14,11 @@
  *
  * A settled observation (every service usable and converged, or terminal) is reused for the requeue
  * interval: a reconcile caused by an owned object's event (each pod of a rollout moves a
- * Deployment's status) recomputes status without AWS calls. It is looked at afresh once the
- * interval is over, when the spec (generation), the master password or the lost-service hints
- * change, after a pass in which this provider wrote to AWS, and after any removal or rotation.
+ * Deployment's status) recomputes status without AWS calls, and asks to come back when the
+ * interval is over: a change made in AWS (a database deleted outside) is seen at most one interval
+ * after the last such event. It is looked at afresh at once when the spec (generation), the master
+ * password or the lost-service hints change, after a pass in which this provider wrote to AWS, and
+ * after any removal or rotation.
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -105,7 +107,8 @@ export class SdkDataServices implements DataServices {
     const now = this.opts.now ?? Date.now;
     const ttl = this.opts.observationTtlMs ?? this.opts.requeueAfterMs ?? DEFAULT_REQUEUE_MS;
     const known = this.settled.get(platform);
-    if (known && known.inputs === inputs && now() - known.at < ttl) return structuredClone(known.o);
+    // answered from memory: look again once it expires, so a change made in AWS meanwhile is seen then
+    if (known && known.inputs === inputs && now() - known.at < ttl) return { ...structuredClone(known.o), requeueAfterMs: Math.max(1_000, ttl - (now() - known.at)) };
     this.settled.delete(platform);
     let wrote = false;
     const ctx = this.context(p, () => (wrote = true));

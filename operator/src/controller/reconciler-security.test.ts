@@ -26,9 +26,13 @@ class FakePart implements SecurityPart {
   state = ready('roles in place');
   removals = 0;
   removeAfter = 2;
+  /** `throws`: observe fails; `unsure`: a not-ready state without facts or objects (a part that cannot tell what it wants). */
+  trouble?: 'throws' | 'unsure';
   wanted = (): boolean => true;
   needsCleanup = (): boolean => true;
   async observe(p: BookingPlatform): Promise<PartObservation> {
+    if (this.trouble === 'throws') throw new Error('GetRole: connection reset by the peer');
+    if (this.trouble === 'unsure') return { state: notReady('Pending', 'cannot tell the roles this pass') };
     const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${p.metadata.name}-part`, namespace: p.metadata.namespace!, labels: {} }, stringData: { K: 'v' } };
     return { state: this.state, facts: { roleArns: { backend: ROLE_ARN } }, objects: [secret] };
   }
@@ -70,6 +74,45 @@ describe('security parts in the reconcile', () => {
     expect(cond('IdentityReady')).toMatchObject({ status: 'False', reason: 'RolePending' });
     expect(cond('Ready')).toMatchObject({ status: 'False', message: expect.stringContaining('role backend is being created') });
     expect((stored().status?.components as any[]).find((c) => c.name === 'iam')).toMatchObject({ ready: false });
+  });
+
+  describe('a part that cannot tell what it wants changes nothing that runs (a fresh operator included)', () => {
+    for (const trouble of ['throws', 'unsure'] as const) {
+      it(`${trouble}: its objects stay, no template or ServiceAccount changes, the state says why`, async () => {
+        await reconciler().reconcile(key);
+        const rv = (kind: string, name: string) => cluster.find(kind, NS, name)?.metadata.resourceVersion;
+        const before = { deployment: rv('Deployment', `${NS}-backend`), sa: rv('ServiceAccount', `${NS}-backend`) };
+        expect(before.deployment).toBeDefined();
+        cluster.writes.length = 0;
+        part.trouble = trouble;
+        // a new Reconciler: nothing remembered from the good pass (an operator restart)
+        await reconciler().reconcile(key);
+        expect(cluster.writesOf('delete')).toEqual([]);
+        expect(cluster.find('Secret', NS, `${NS}-part`)).toBeDefined();
+        expect(rv('Deployment', `${NS}-backend`)).toBe(before.deployment);
+        expect(rv('ServiceAccount', `${NS}-backend`)).toBe(before.sa);
+        expect(cluster.find('ServiceAccount', NS, `${NS}-backend`)!.metadata.annotations?.['eks.amazonaws.com/role-arn']).toBe(ROLE_ARN);
+        expect(cond('IdentityReady')).toMatchObject({ status: 'False', reason: trouble === 'throws' ? 'Error' : 'Pending' });
+        // back to normal: the held objects are up to date, nothing to write but status
+        part.trouble = undefined;
+        cluster.writes.length = 0;
+        await reconciler().reconcile(key);
+        expect(cluster.writes.filter((w) => w.verb !== 'applyStatus')).toEqual([]);
+        expect(cond('IdentityReady')).toMatchObject({ status: 'True' });
+      });
+    }
+
+    it('a change of the spec meanwhile waits too: the workloads it feeds are held back, and status says for what', async () => {
+      await reconciler().reconcile(key);
+      const before = cluster.find('Deployment', NS, `${NS}-backend`)!.metadata.resourceVersion;
+      part.trouble = 'throws';
+      const raw = stored();
+      (raw.spec as any).backend.image = 'registry.example/backend:9.9.9';
+      raw.metadata.generation = (raw.metadata.generation ?? 1) + 1;
+      await reconciler().reconcile(key);
+      expect(cluster.find('Deployment', NS, `${NS}-backend`)!.metadata.resourceVersion).toBe(before);
+      expect(cond('WorkloadsReady')).toMatchObject({ status: 'False', reason: 'WaitingForSecurity', message: expect.stringContaining('iam (GetRole: connection reset') });
+    });
   });
 
   it('keeps the platform (Deleting) until the part\'s removal is done', async () => {

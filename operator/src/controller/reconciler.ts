@@ -5,8 +5,8 @@
  *   9 apply → 10 prune → 11 ledger and status → outcome.
  *
  * Invariants: level-based and idempotent (a second pass over an unchanged world writes nothing);
- * pruning only happens if every apply of the pass succeeded, otherwise a working resource could be
- * deleted; workloads that need a data service are not created before it is usable (they wait
+ * pruning only happens if every apply of the pass succeeded (and every security part could tell
+ * what it wants), otherwise a working resource could be deleted; workloads that need a data service are not created before it is usable (they wait
  * rather than crash-loop), and existing ones are left alone while it is not; nothing is pruned
  * that the platform does not own by controller reference (or, for PersistentVolumes, by label); a
  * workload that changes kind (the WhatsApp gateway's Deployment of earlier builds) is deleted in
@@ -58,6 +58,7 @@ import { platformHasConnection } from '../render/connection.ts';
 import { byApplyOrder, renderPlatform, type KubeObject } from '../render/index.ts';
 import { connectionSecretName, databaseMasterSecretName, DEFAULT_CONTEXT, labels, PLATFORM_LABEL, type RenderContext } from '../render/names.ts';
 import { observeSecurity, removeSecurity, securityNeedsCleanup, type SecurityEnv, type SecurityPart } from '../security/index.ts';
+import { releaseGeneratedSecret } from '../security/secrets/index.ts';
 import { usesEfs } from '../render/whatsapp.ts';
 import { APPLIED_HASH_ANNOTATION, firstDifference, HANDOVER_MANAGER, objectKey, prepare, replicasHandover, verdict, type Owner } from './apply.ts';
 import { isRefusal, shortKubeError } from './apply-errors.ts';
@@ -217,6 +218,10 @@ export class Reconciler {
     const rollsOut = (o: KubeObject) => verdict(prepare(o, owner), this.d.store.get(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name)) !== 'up-to-date';
     const migrations = await this.migrationGate(desired, rollsOut);
     const holds = heldBack(p, desired, data, conn !== undefined, migrations);
+    // a security part that cannot tell what it wants: nothing its facts feed changes (nothing is pruned either, below)
+    for (const o of security.unsure.length ? desired : []) {
+      if (!holds.has(objectKey(o)) && readsSecurityFacts(o) && rollsOut(o)) holds.set(objectKey(o), `${WAITING_FOR_SECURITY} ${security.unsure.map((u) => `${u.name} (${u.message})`).join('; ')}`);
+    }
     // a workload that changed kind waits until the one it replaces is gone (predecessor.ts); while it
     // is held back for other reasons the old one is left alone, and never pruned
     const replaced = predecessors(desired, this.d.store.owned(raw));
@@ -227,6 +232,7 @@ export class Reconciler {
     if (password !== undefined && masterSecret) keep.add(objectKey({ kind: 'Secret', metadata: { namespace, name: masterSecret } }));
     // a service that stops being usable leaves the running workloads and their Secret alone
     if (platformHasConnection(p)) keep.add(objectKey({ kind: 'Secret', metadata: { namespace, name: connectionSecretName(p) } }));
+    for (const ref of security.keep) keep.add(objectKey({ kind: ref.kind, metadata: ref }));
     let error: string | undefined;
     // refused objects (400/422) are terminal: reported once, not sent again until they or the live object change
     const refused: string[] = [];
@@ -269,8 +275,9 @@ export class Reconciler {
     if (refusals.size) this.refusals.set(`${namespace}/${name}`, refusals);
     else this.refusals.delete(`${namespace}/${name}`);
 
-    // 10. prune, only after a fully successful apply (a refused object counts as failed); data objects of removed sections are removal's
-    if (!error && !refused.length) {
+    // 10. prune, only after a fully successful apply (a refused object counts as failed) and when every
+    // security part could tell what it wants; data objects of removed sections are removal's
+    if (!error && !refused.length && !security.unsure.length) {
       for (const { old } of replacing.values()) {
         if (old.metadata.deletionTimestamp) continue;
         await this.d.client.delete({ apiVersion: old.apiVersion!, kind: old.kind!, name: old.metadata.name, namespace: old.metadata.namespace }, { uid: old.metadata.uid, propagation: 'Foreground' });
@@ -300,7 +307,7 @@ export class Reconciler {
       .filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')
       .map((o) => {
         const held = holds.get(objectKey(o));
-        return { name: o.metadata.name, kind: o.kind as 'Deployment' | 'StatefulSet', live: this.d.store.get('apps/v1', o.kind, namespace, o.metadata.name), heldBack: held, replacing: replacing.get(objectKey(o))?.reason, ...(held?.startsWith(WAITING_FOR_MIGRATIONS) ? { heldReason: 'WaitingForMigrations' } : {}) };
+        return { name: o.metadata.name, kind: o.kind as 'Deployment' | 'StatefulSet', live: this.d.store.get('apps/v1', o.kind, namespace, o.metadata.name), heldBack: held, replacing: replacing.get(objectKey(o))?.reason, ...(held?.startsWith(WAITING_FOR_MIGRATIONS) ? { heldReason: 'WaitingForMigrations' } : held?.startsWith(WAITING_FOR_SECURITY) ? { heldReason: 'WaitingForSecurity' } : {}) };
       });
     const removals: Removals = { pending: removal.pending, blocked: removal.blocked, released: ledger.released ?? [] };
     // what waits for the owner: refused objects, a failed migrations Job (a transient error outranks them: it is retried)
@@ -543,6 +550,8 @@ export class Reconciler {
       return requeue(60_000, why);
     }
     let ledger = hasLedger || !p ? stored : recordSpec(stored, p);
+    // decided on the ledger as this pass found it: the database still listed, or released by an earlier pass
+    const keepAppSecrets = skip || leavesDatabaseData(ledger);
 
     if (skip) {
       // the owner chose to leave AWS resources in place: keep the database's credential with them
@@ -565,6 +574,12 @@ export class Reconciler {
           return requeue(10_000, sec.message);
         }
       }
+    }
+    // generated application secrets stay with the data they may have signed or encrypted (taken back on re-creation)
+    if (keepAppSecrets) {
+      const kept = await releaseGeneratedSecret(this.securityEnv(raw));
+      if (!kept.done) return requeue(2_000, kept.message);
+      if (kept.secret) this.d.events.normal(raw, 'CredentialKept', `Secret ${kept.secret} is no longer owned by the platform: it keeps the generated application secrets for the data left behind; a platform named ${raw.metadata.name} created here again takes it back`);
     }
     // cluster-scoped objects cannot be garbage-collected through owner references
     for (const o of this.d.store.owned(raw).filter((x) => !x.metadata.namespace)) {
@@ -669,6 +684,12 @@ export class Reconciler {
       patch: async (ref, ops) => {
         await this.d.client.patch(ref, ops, 'json');
       },
+      patchPlatform: async (ops) => {
+        const updated = await this.d.client.patch(platformRef(raw), [{ op: 'test', path: '/metadata/uid', value: raw.metadata.uid }, ...ops], 'json');
+        // later reads and writes this pass see what is stored now (as saveLedger does)
+        raw.metadata.annotations = updated?.metadata?.annotations ?? {};
+        if (updated?.metadata?.resourceVersion) raw.metadata.resourceVersion = updated.metadata.resourceVersion;
+      },
       delete: (ref, uid) => this.d.client.delete(ref, { uid }),
       warning: (reason, message) => this.d.events.warning(raw, reason, message),
     };
@@ -677,6 +698,12 @@ export class Reconciler {
   private clock(): number {
     return (this.d.now?.() ?? new Date()).getTime();
   }
+}
+
+/** Whether deletion leaves a database's data behind (Retain, Snapshot): listed with such a policy, or released so. */
+function leavesDatabaseData(l: Ledger): boolean {
+  const db = l.services.database;
+  return (db !== undefined && policyOf(db.spec) !== 'Delete') || (l.released ?? []).some((r) => r.service === 'database' && r.policy !== 'Delete');
 }
 
 /** A finalizer wherever something outside the namespace needs cleanup: anything in the ledger, an EFS volume. */
@@ -727,6 +754,13 @@ function connectionSecret(p: BookingPlatform, data: Record<string, string>): Kub
     metadata: { name: connectionSecretName(p), namespace: p.metadata.namespace ?? 'default', labels: labels(p, 'connection', 'credentials') },
     data: Object.fromEntries(Object.entries(data).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
   };
+}
+
+const WAITING_FOR_SECURITY = 'waiting for security parts that cannot tell what they want:';
+
+/** What the security parts' facts feed (render/facts.ts): pod templates (roles, secrets), ServiceAccounts (roles), Ingresses (sign-in). */
+function readsSecurityFacts(o: KubeObject): boolean {
+  return podSpecOf(o) !== undefined || o.kind === 'ServiceAccount' || o.kind === 'Ingress';
 }
 
 /** Objects that must wait, by key, with the reason (shown in status). */

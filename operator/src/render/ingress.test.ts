@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { find, ofKind } from '../../test/fixtures/objects.ts';
 import { platform, set, withAdmin, withIngress, withProvisioner } from '../../test/fixtures/platform.ts';
-import { endpoints, ingressGroupName } from './ingress.ts';
+import { endpoints } from './ingress.ts';
 import { renderPlatform } from './index.ts';
 
 describe('ALB ingress', () => {
@@ -38,7 +38,7 @@ describe('admin sign-in at the ALB (ingress.adminAuth)', () => {
   const ALB = 'alb.ingress.kubernetes.io';
   const oidc = { issuer: 'https://idp.example', authorizationEndpoint: 'https://idp.example/auth', tokenEndpoint: 'https://idp.example/token', userInfoEndpoint: 'https://idp.example/userinfo', clientSecretRef: { name: 'admin-oidc' } };
   const given = { userPoolArn: 'arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbC123', userPoolClientId: 'client123', userPoolDomain: 'acme-admins' };
-  const withAuth = (adminAuth: object, extra: object = {}) => platform('acme', withAdmin({ healthPath: '/ready' }), withIngress({ adminHost: 'admin.acme.example', adminAuth, ...extra }));
+  const withAuth = (adminAuth: object, extra: object = {}) => platform('acme', withAdmin({ healthPath: '/ready' }), withIngress({ adminHost: 'admin.acme.example', groupName: 'acme-shop', adminAuth, ...extra }));
   const ingresses = (p: ReturnType<typeof platform>, facts = {}) => ofKind(renderPlatform(p, facts), 'Ingress');
   const authKeys = (o: any) => Object.keys(o.metadata.annotations).filter((k) => k.startsWith(`${ALB}/auth-`));
 
@@ -57,8 +57,8 @@ describe('admin sign-in at the ALB (ingress.adminAuth)', () => {
     expect(a[`${ALB}/auth-session-timeout`]).toBe('604800');
     expect(a[`${ALB}/auth-session-cookie`]).toBe('booking-admin-session');
     // one ALB: the same group, explicit orders, the same load-balancer-wide settings
-    expect(api.metadata.annotations[`${ALB}/group.name`]).toBe('bkp.acme.acme');
-    expect(a[`${ALB}/group.name`]).toBe('bkp.acme.acme');
+    expect(api.metadata.annotations[`${ALB}/group.name`]).toBe('acme-shop');
+    expect(a[`${ALB}/group.name`]).toBe('acme-shop');
     expect([a[`${ALB}/group.order`], api.metadata.annotations[`${ALB}/group.order`]]).toEqual(['10', '20']);
     for (const k of ['scheme', 'listen-ports', 'ssl-redirect', 'certificate-arn', 'ssl-policy', 'load-balancer-attributes', 'tags']) expect(a[`${ALB}/${k}`], k).toBe(api.metadata.annotations[`${ALB}/${k}`]);
     // each target group is health-checked on its own app's path
@@ -66,9 +66,12 @@ describe('admin sign-in at the ALB (ingress.adminAuth)', () => {
     expect(admin.spec.tls).toEqual([{ hosts: ['admin.acme.example'] }]);
   });
 
-  it('uses the user’s groupName for both Ingresses', () => {
-    const objs = ingresses(withAuth({ oidc }, { groupName: 'shared' }), { adminAuth: {} });
-    expect(objs.map((o: any) => o.metadata.annotations[`${ALB}/group.name`])).toEqual(['shared', 'shared']);
+  it('turning adminAuth on keeps the API Ingress in the group it has (the same ALB and hostname)', () => {
+    const before = ingresses(platform('acme', withAdmin(), withIngress({ adminHost: 'admin.acme.example', groupName: 'shared' })));
+    const after = ingresses(withAuth({ oidc }, { groupName: 'shared' }), { adminAuth: {} });
+    expect(before.map((o: any) => o.metadata.annotations[`${ALB}/group.name`])).toEqual(['shared']);
+    expect(after.map((o: any) => o.metadata.annotations[`${ALB}/group.name`])).toEqual(['shared', 'shared']);
+    expect(after[0].metadata.name).toBe(before[0].metadata.name);
   });
 
   it('renders a given Cognito pool with the controller’s key spellings', () => {
@@ -82,7 +85,7 @@ describe('admin sign-in at the ALB (ingress.adminAuth)', () => {
   });
 
   it('renders a created pool from the observed ids, and records its deletionPolicy', () => {
-    const p = platform('acme', withProvisioner('sdk'), withAdmin(), withIngress({ adminHost: 'admin.acme.example', adminAuth: { cognito: { create: {} } } }));
+    const p = platform('acme', withProvisioner('sdk'), withAdmin(), withIngress({ adminHost: 'admin.acme.example', groupName: 'acme', adminAuth: { cognito: { create: {} } } }));
     const [, admin] = ingresses(p, { adminAuth: { cognito: given } });
     expect(JSON.parse(admin.metadata.annotations[`${ALB}/auth-idp-cognito`])).toEqual({ userPoolARN: given.userPoolArn, userPoolClientID: 'client123', userPoolDomain: 'acme-admins' });
     expect(admin.metadata.annotations['platform.booking.io/user-pool-deletion-policy']).toBe('Retain');
@@ -101,12 +104,5 @@ describe('admin sign-in at the ALB (ingress.adminAuth)', () => {
     expect(objs).toHaveLength(1);
     expect(objs[0].metadata.annotations[`${ALB}/group.name`]).toBeUndefined();
     expect(authKeys(objs[0])).toEqual([]);
-  });
-
-  it('cuts a long default group name to 63 characters, deterministically', () => {
-    const p = { ...withAuth({ oidc }), metadata: { name: 'a'.repeat(30), namespace: 'n'.repeat(63) } } as ReturnType<typeof platform>;
-    expect(ingressGroupName(p)).toHaveLength(63);
-    expect(ingressGroupName(p)).toMatch(/^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/);
-    expect(ingressGroupName(p)).toBe(ingressGroupName(structuredClone(p)));
   });
 });

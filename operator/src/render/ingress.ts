@@ -5,15 +5,16 @@
  * With `ingress.adminAuth` the admin host gets an Ingress of its own: the controller's
  * authentication annotations apply to the rules of the Ingress that carries them, so only the
  * admin host signs in at the ALB while the API and WebSocket host stays token-authenticated by
- * the app. Both Ingresses join one IngressGroup (the user's groupName, else one per platform), so
- * they share one ALB. The admin Ingress exists only once its sign-in is in place (facts.adminAuth):
- * the admin host is never served without it.
+ * the app. Both Ingresses join the user's IngressGroup (`groupName`, which adminAuth requires: a
+ * group of our own choosing would move the API Ingress, and the controller would replace its ALB
+ * and hostname), so they share one ALB. The admin Ingress exists only once its sign-in is in place
+ * (facts.adminAuth): the admin host is never served without it.
  */
 import type { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import type { AdminAuthSpec, BookingPlatform } from '../api/types.generated.ts';
 import type { Facts } from './facts.ts';
-import { awsTags, childName, labels, shortHash, type RenderContext } from './names.ts';
+import { awsTags, childName, labels, type RenderContext } from './names.ts';
 
 const ALB = 'alb.ingress.kubernetes.io';
 /** On the admin Ingress of a user pool the operator created: its deletionPolicy, readable after the section is gone. */
@@ -46,7 +47,8 @@ export function ingress(chart: Chart, p: BookingPlatform, ctx: RenderContext, fa
     });
     return;
   }
-  const group = ingressGroupName(p);
+  // required with adminAuth (schema): the group the API Ingress is already in
+  const group = ing.groupName!;
   make('ingress', p.metadata.name, [rule(ing.host, 'backend', p.spec.backend.port)], {
     ...albAnnotations(p, ctx, p.spec.backend.healthPath),
     [`${ALB}/group.name`]: group,
@@ -118,16 +120,6 @@ export function cognitoIdsOf(annotations: Record<string, string> | undefined): {
   } catch {
     return undefined;
   }
-}
-
-/**
- * The IngressGroup of a platform with admin sign-in: the user's groupName, else `bkp.<namespace>.<name>`
- * (cut to 63 with a hash of the whole when longer); one ALB for both Ingresses.
- */
-export function ingressGroupName(p: BookingPlatform): string {
-  if (p.spec.ingress?.groupName) return p.spec.ingress.groupName;
-  const full = `bkp.${p.metadata.namespace ?? 'default'}.${p.metadata.name}`;
-  return full.length <= 63 ? full : `${full.slice(0, 52)}-${shortHash(full, 10)}`;
 }
 
 /** Public URLs for status.endpoints. */

@@ -31,14 +31,28 @@ export interface SecurityEnv {
   read(apiVersion: string, kind: string, namespace: string, name: string): Promise<Obj | undefined>;
   /** A JSON patch (RFC 6902) guarded by its own `test` ops (a failed test answers 422); adds keys without touching others. */
   patch(ref: { apiVersion: string; kind: string; namespace: string; name: string }, ops: JsonPatchOp[]): Promise<void>;
+  /**
+   * A JSON patch of the platform itself, guarded by its uid (a test op is put first); `raw` then
+   * carries the stored annotations and resourceVersion. For records that must outlive the spec
+   * section that made them (what was created outside the cluster, and its deletionPolicy).
+   */
+  patchPlatform(ops: JsonPatchOp[]): Promise<void>;
   /** Deletes an object if it is still the one with this uid (absent is fine). */
   delete(ref: { apiVersion: string; kind: string; namespace: string; name: string }, uid: string): Promise<void>;
   /** A Warning Event on the platform (never a secret value in it). */
   warning(reason: string, message: string): void;
 }
 
+export type ObjectRef = { apiVersion: string; kind: string; namespace: string; name: string };
+
 export type JsonPatchOp = { op: 'test' | 'add' | 'replace'; path: string; value: unknown } | { op: 'remove'; path: string };
 
+/**
+ * A not-ready observation without `facts` says the part cannot tell what it wants this pass (as
+ * does an observe that throws): the reconciler then changes nothing those facts feed and prunes
+ * nothing. A part that returns facts while not ready returns every object it wants to stay, in
+ * `objects` or `keep` (what is missing is pruned).
+ */
 export interface PartObservation {
   /** Usable, or why not (reason CamelCase; never a secret value in the message). */
   state: ServiceState;
@@ -46,6 +60,8 @@ export interface PartObservation {
   facts?: Partial<Facts>;
   /** Objects applied (and pruned) with the platform's children. */
   objects?: KubeObject[];
+  /** Live objects the part cannot render this pass (a configuration error): left as they are, neither applied nor pruned. */
+  keep?: ObjectRef[];
   /** Look again after this long (a pending creation, a sync schedule). */
   requeueAfterMs?: number;
 }
@@ -66,6 +82,9 @@ export interface SecurityPart {
 export interface SecurityObservation {
   facts: Partial<Facts>;
   objects: KubeObject[];
+  keep: ObjectRef[];
+  /** Wanted parts that cannot tell what they want this pass (threw, or not ready without facts), with why. */
+  unsure: Array<{ name: SecurityPartName; message: string }>;
   states: Array<{ name: SecurityPartName; state: ServiceState }>;
   requeueAfterMs?: number;
 }

@@ -7,6 +7,7 @@
  */
 import {
   CreateUserPoolCommand,
+  CreateUserPoolDomainCommand,
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
   DescribeUserPoolDomainCommand,
@@ -17,14 +18,17 @@ import {
   UpdateUserPoolClientCommand,
   UpdateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
 import type { BookingPlatform } from '../../src/api/types.generated.ts';
 import type { AwsClients } from '../../src/aws/clients.ts';
+import { userPoolDomainPrefix } from '../../src/aws/cognito.ts';
+import type { AwsContext } from '../../src/aws/context.ts';
 import type { Config } from '../../src/config.ts';
 import type { Obj } from '../../src/kube/client.ts';
 import { renderPlatform } from '../../src/render/index.ts';
 import { awsName } from '../../src/render/names.ts';
-import { adminAuthPart } from '../../src/security/admin-auth/index.ts';
+import { adminAuthPart, USER_POOL_ANNOTATION } from '../../src/security/admin-auth/index.ts';
 import type { PartObservation } from '../../src/security/types.ts';
 import { fakeEnv, type FakeEnv } from '../fixtures/security-env.ts';
 import { withAdmin, withIngress } from '../fixtures/platform.ts';
@@ -39,7 +43,7 @@ const cognito = () => aws.cognito;
 const config = () => ({ awsRegion: REGION, awsEndpoint: moto.endpoint, clusterName: CLUSTER }) as Config;
 
 function setup(name: string, create: object = {}) {
-  const p = sdkPlatform(name, net, withAdmin(), withIngress({ adminHost: `admin.${name}.example`, adminAuth: { cognito: { create } } }));
+  const p = sdkPlatform(name, net, withAdmin(), withIngress({ adminHost: `admin.${name}.example`, groupName: name, adminAuth: { cognito: { create } } }));
   const { log, lines } = captureLog();
   const part = adminAuthPart({ config: config(), log }, () => motoClients(moto.endpoint));
   const env = fakeEnv({ apiVersion: 'platform.booking.io/v1alpha1', kind: 'BookingPlatform', metadata: { name, namespace: name, uid: `uid-${name}` }, spec: p.spec } as Obj);
@@ -96,7 +100,10 @@ describe('a created admin user pool', () => {
     expect(client.CallbackURLs).toEqual(['https://admin.signin.example/oauth2/idpresponse']);
     expect(client.SupportedIdentityProviders).toEqual(['COGNITO']);
 
-    expect(ids.userPoolDomain).toBe(awsName(p, CTX, 'admin', 63));
+    const account = (await aws.sts.send(new GetCallerIdentityCommand({}))).Account!;
+    expect(ids.userPoolDomain).toBe(userPoolDomainPrefix(p, { render: CTX } as AwsContext, account));
+    // recorded on the platform as soon as it existed: what removal and deletion act on
+    expect(JSON.parse((env.raw.metadata.annotations as Record<string, string>)[USER_POOL_ANNOTATION]!)).toEqual({ userPoolId: id, deletionPolicy: 'Retain' });
     expect((await cognito().send(new DescribeUserPoolDomainCommand({ Domain: ids.userPoolDomain }))).DomainDescription!.UserPoolId).toBe(id);
 
     // the rendered admin Ingress carries the ids, never the secret
@@ -122,9 +129,15 @@ describe('a created admin user pool', () => {
     const id = idOf(userPoolArn);
     expect((await describePool(id)).DeletionProtection).toBe('INACTIVE');
     // someone opens the pool up: self sign-up, 6-character passwords, no MFA, another callback
-    // (UpdateUserPool resets what it is not sent: a console edit sends the tags along; without them the pool reads NotOwned)
+    // (UpdateUserPool resets what it is not sent: a console edit sends the tags along; without them the pool reads NotOwned);
+    // the owner's own settings beside the policy (a Lambda trigger, SES e-mail, the invitation) must survive the correction
     const { UserPoolTags } = await describePool(id);
-    await cognito().send(new UpdateUserPoolCommand({ UserPoolId: id, UserPoolTags, Policies: { PasswordPolicy: { MinimumLength: 6 } }, AdminCreateUserConfig: { AllowAdminCreateUserOnly: false } }));
+    const owners = {
+      LambdaConfig: { PreTokenGeneration: 'arn:aws:lambda:us-east-1:123456789012:function:claims' },
+      EmailConfiguration: { EmailSendingAccount: 'DEVELOPER' as const, SourceArn: 'arn:aws:ses:us-east-1:123456789012:identity/drift.example' },
+    };
+    const invite = { EmailSubject: 'Welcome, admin', EmailMessage: 'User {username}, password {####}' };
+    await cognito().send(new UpdateUserPoolCommand({ UserPoolId: id, UserPoolTags, ...owners, Policies: { PasswordPolicy: { MinimumLength: 6 } }, AdminCreateUserConfig: { AllowAdminCreateUserOnly: false, InviteMessageTemplate: invite } }));
     await cognito().send(new SetUserPoolMfaConfigCommand({ UserPoolId: id, MfaConfiguration: 'OFF' }));
     await cognito().send(new UpdateUserPoolClientCommand({ UserPoolId: id, ClientId: userPoolClientId, CallbackURLs: ['https://evil.example/oauth2/idpresponse'] }));
 
@@ -135,6 +148,7 @@ describe('a created admin user pool', () => {
     const pool = await describePool(id);
     expect(pool.Policies!.PasswordPolicy).toMatchObject({ MinimumLength: 12, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: true });
     expect(pool.AdminCreateUserConfig!.AllowAdminCreateUserOnly).toBe(true);
+    expect(pool).toMatchObject({ ...owners, AdminCreateUserConfig: { InviteMessageTemplate: invite } });
     const mfa = await cognito().send(new GetUserPoolMfaConfigCommand({ UserPoolId: id }));
     expect([mfa.MfaConfiguration, mfa.SoftwareTokenMfaConfiguration?.Enabled]).toEqual(['OPTIONAL', true]);
     const client = (await cognito().send(new DescribeUserPoolClientCommand({ UserPoolId: id, ClientId: userPoolClientId }))).UserPoolClient!;
@@ -191,5 +205,26 @@ describe('deletion and removal follow deletionPolicy', () => {
     expect(part.wanted(without)).toBe(false);
     await part.observe(without, env);
     expect(await poolsNamed(name)).toEqual([]);
+  });
+
+  it('a pool whose domain never became usable (no admin Ingress) is still removed by its policy when the section goes', async () => {
+    const { p, part, env } = setup('taken', { deletionPolicy: 'Delete' });
+    // another account's pool holds the prefix this platform would take: DomainTaken, terminal
+    const account = (await aws.sts.send(new GetCallerIdentityCommand({}))).Account!;
+    const prefix = userPoolDomainPrefix(p, { render: CTX } as AwsContext, account);
+    const squatter = (await cognito().send(new CreateUserPoolCommand({ PoolName: 'someone-else' }))).UserPool!.Id!;
+    await cognito().send(new CreateUserPoolDomainCommand({ Domain: prefix, UserPoolId: squatter }));
+    const o = await converge(part, p, env);
+    expect(o.state).toMatchObject({ ready: false, terminal: true, reason: 'DomainTaken' });
+    expect(env.find('networking.k8s.io/v1', 'Ingress', 'taken', 'taken-admin')).toBeUndefined();
+    const name = awsName(p, CTX, 'admin', 128);
+    expect(await poolsNamed(name)).toHaveLength(1);
+
+    const without: BookingPlatform = { ...p, spec: { ...p.spec, ingress: { ...p.spec.ingress!, adminAuth: undefined } } };
+    await part.observe(without, env);
+    expect(await poolsNamed(name)).toEqual([]);
+    // the record goes with the pool; the other pool and its domain are untouched
+    expect((env.raw.metadata.annotations as Record<string, string> | undefined)?.[USER_POOL_ANNOTATION]).toBeUndefined();
+    expect((await cognito().send(new DescribeUserPoolDomainCommand({ Domain: prefix }))).DomainDescription!.UserPoolId).toBe(squatter);
   });
 });

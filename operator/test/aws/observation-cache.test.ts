@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { SdkOptions } from '../../src/aws/provider.ts';
 import { createSdkProvider } from '../../src/aws/provider.ts';
 import type { BookingPlatform } from '../../src/api/types.generated.ts';
-import { set, withCache, withDatabase, withUploads } from '../fixtures/platform.ts';
+import { set, withCache, withDatabase, withUploads, type Modifier } from '../fixtures/platform.ts';
 import { captureLog, converge, CLUSTER, motoClients, PASSWORD, REGION, sdkPlatform, useMoto, type Moto, type Network } from './moto.ts';
 
 let moto: Moto;
@@ -31,7 +31,7 @@ function countingProvider(extra: Partial<SdkOptions> = {}) {
   return { dp, calls, clock };
 }
 
-const withData = (name: string, ...more: Parameters<typeof sdkPlatform>[2][]): BookingPlatform => {
+const withData = (name: string, ...more: Modifier[]): BookingPlatform => {
   const p = sdkPlatform(name, net, withDatabase(), withCache(), withUploads(), ...more);
   p.metadata.generation = 1;
   return p;
@@ -50,14 +50,16 @@ describe('observations of a settled platform', () => {
     expect(first.database).toMatchObject({ ready: true });
 
     calls.length = 0;
-    for (let pod = 0; pod < 10; pod++) {
+    for (let pod = 1; pod <= 10; pod++) {
       clock.now += 1_000;
-      const o = await dp.observe(p, PASSWORD);
+      const { requeueAfterMs, ...o } = await dp.observe(p, PASSWORD);
       expect(o).toEqual(first);
+      // asked back when the interval is over: a change made in AWS meanwhile is seen then
+      expect(requeueAfterMs).toBe(15_000 - pod * 1_000);
     }
     expect(calls).toEqual([]);
 
-    clock.now += 15_000;
+    clock.now += 5_000;
     await dp.observe(p, PASSWORD);
     expect(calls.length).toBe(perPass);
   });

@@ -7,11 +7,15 @@
  * deletionPolicy Delete.
  */
 import { DescribeUserPoolClientCommand, DescribeUserPoolCommand, GetUserPoolMfaConfigCommand, ListUserPoolsCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BookingPlatform } from '../../src/api/types.generated.ts';
+import { userPoolDomainPrefix } from '../../src/aws/cognito.ts';
+import type { AwsContext } from '../../src/aws/context.ts';
+import { USER_POOL_ANNOTATION } from '../../src/security/admin-auth/index.ts';
 import { renderPlatform } from '../../src/render/index.ts';
 import { awsName } from '../../src/render/names.ts';
 import { platform, withAdmin, withIngress } from '../fixtures/platform.ts';
@@ -36,7 +40,7 @@ const doc = (ns: string, spec: object) => JSON.stringify({ apiVersion: 'platform
 const base = (host: string) => ({
   backend: { image: 'registry.example/backend:1.0.0', autoscaling: { minReplicas: 1, maxReplicas: 2 } },
   admin: { image: 'registry.example/admin:1.0.0', replicas: 1 },
-  ingress: { host: `api.${host}`, adminHost: `admin.${host}`, certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc' },
+  ingress: { host: `api.${host}`, adminHost: `admin.${host}`, certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc', groupName: 'shop' },
 });
 
 beforeAll(async () => {
@@ -52,7 +56,7 @@ afterAll(async () => {
 describe('admin sign-in at the ALB', () => {
   it('the apiserver takes the API and the admin Ingress as rendered', () => {
     kubectl(rig, ['create', 'namespace', 'auth-dry']);
-    const p = platform('shop', withAdmin(), withIngress({ adminHost: 'admin.shop.example', adminAuth: { oidc } }));
+    const p = platform('shop', withAdmin(), withIngress({ adminHost: 'admin.shop.example', groupName: 'shop', adminAuth: { oidc } }));
     const ingresses = renderPlatform({ ...p, metadata: { ...p.metadata, namespace: 'auth-dry' } } as BookingPlatform, { adminAuth: {} }).filter((o) => o.kind === 'Ingress');
     expect(ingresses.map((o) => o.metadata.name)).toEqual(['shop', 'shop-admin']);
     const r = kubectl(rig, ['apply', '--server-side', '--dry-run=server', '--field-manager=booking-operator', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: ingresses }));
@@ -113,9 +117,13 @@ describe('admin sign-in at the ALB', () => {
 
     const admin = get(['ingress', 'shop-admin', '-n', ns]);
     const idp = JSON.parse(admin.metadata.annotations[`${ALB}/auth-idp-cognito`]);
-    // the namespace holds a word Cognito refuses in a domain prefix: it becomes x
-    expect(idp).toMatchObject({ userPoolARN: pool.Arn, userPoolDomain: awsName(shop, { clusterName: CLUSTER }, 'admin', 63).replace('cognito', 'x') });
-    expect(idp.userPoolDomain).toMatch(/^bkp-auth-x-shop-[0-9a-f]{10}-admin$/);
+    // the account is hashed into the prefix (unique across accounts); the namespace holds a word
+    // Cognito refuses in a domain prefix: it becomes x
+    const account = (await aws.sts.send(new GetCallerIdentityCommand({}))).Account!;
+    expect(idp).toMatchObject({ userPoolARN: pool.Arn, userPoolDomain: userPoolDomainPrefix(shop, { render: { clusterName: CLUSTER } } as AwsContext, account) });
+    expect(idp.userPoolDomain).toMatch(/^bkp-auth-x-shop-[0-9a-f]{10}-admin-[0-9a-f]{8}$/);
+    // the pool and its policy are recorded on the platform (what removal and deletion act on)
+    expect(JSON.parse(get(['bkp', 'shop', '-n', ns]).metadata.annotations[USER_POOL_ANNOTATION])).toEqual({ userPoolId: pool.Id, deletionPolicy: 'Delete' });
     expect(admin.metadata.annotations[`${ALB}/auth-type`]).toBe('cognito');
     const client = (await aws.cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: pool.Id!, ClientId: idp.userPoolClientID }))).UserPoolClient!;
     expect(client.CallbackURLs).toEqual(['https://admin.cognito.example/oauth2/idpresponse']);

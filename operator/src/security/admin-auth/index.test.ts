@@ -22,7 +22,7 @@ const putAdminIngress = (env: ReturnType<typeof envFor>, p: BookingPlatform, fac
   env.put(renderPlatform(p, facts).find((o) => o.metadata.name === 'acme-admin' && o.kind === 'Ingress') as unknown as Obj);
 
 describe('admin sign-in part', () => {
-  const withOidc = platform('acme', withAdmin(), withIngress({ adminHost: 'admin.acme.example', adminAuth: { oidc } }));
+  const withOidc = platform('acme', withAdmin(), withIngress({ adminHost: 'admin.acme.example', groupName: 'acme', adminAuth: { oidc } }));
 
   it('OIDC: sign-in is in place only with a client Secret holding both keys', async () => {
     const env = envFor(withOidc);
@@ -43,7 +43,7 @@ describe('admin sign-in part', () => {
   });
 
   it('cognito.create without AWS access: terminal, and the ids the admin Ingress carries are kept', async () => {
-    const p = platform('acme', withProvisioner('sdk'), withAdmin(), withIngress({ adminHost: 'admin.acme.example', adminAuth: { cognito: { create: {} } } }));
+    const p = platform('acme', withProvisioner('sdk'), withAdmin(), withIngress({ adminHost: 'admin.acme.example', groupName: 'acme', adminAuth: { cognito: { create: {} } } }));
     const env = envFor(p);
     expect(await part().observe(p, env)).toMatchObject({ state: { ready: false, terminal: true, reason: 'ProvisionerUnavailable' }, facts: {} });
     putAdminIngress(env, p, { adminAuth: { cognito: ids } });
@@ -52,7 +52,7 @@ describe('admin sign-in part', () => {
   });
 
   it('a given pool needs no AWS call; a platform without adminAuth or a created pool makes none', async () => {
-    const given = platform('acme', withAdmin(), withIngress({ adminHost: 'admin.acme.example', adminAuth: { cognito: ids } }));
+    const given = platform('acme', withAdmin(), withIngress({ adminHost: 'admin.acme.example', groupName: 'acme', adminAuth: { cognito: ids } }));
     expect(await part().observe(given, envFor(given))).toMatchObject({ state: { ready: true }, facts: { adminAuth: {} } });
     const plain = platform('acme', withProvisioner('sdk'));
     expect(part().wanted(plain)).toBe(false);

@@ -6,35 +6,82 @@
  * facts.adminAuth is given only when sign-in is in place, so the admin host is never served
  * without it; while something fails after it was in place, the ids the live admin Ingress carries
  * are kept (a transient AWS error does not take the admin UI down). A pool the operator created is
- * recorded on the admin Ingress (its deletionPolicy), so removing the section, or switching to
- * another provider, still carries out that policy. The app client's secret never leaves AWS: the
- * ALB reads it from Cognito.
+ * recorded on the platform (USER_POOL_ANNOTATION: its id and deletionPolicy) as soon as it exists,
+ * so removing the section, switching to another provider or deleting the platform still carries
+ * out that policy, even when the pool never became usable (its domain still creating, or taken)
+ * and no admin Ingress was ever rendered. Pools recorded only on the admin Ingress (earlier builds)
+ * are still found there. The app client's secret never leaves AWS: the ALB reads it from Cognito.
  */
 import type { BookingPlatform } from '../../api/types.generated.ts';
 import { clientPool, type AwsClients } from '../../aws/clients.ts';
-import { deleteAdminUserPool, observeAdminUserPool, userPoolName } from '../../aws/cognito.ts';
+import { deleteAdminUserPool, observeAdminUserPool, poolIdOfArn, userPoolName } from '../../aws/cognito.ts';
 import type { AwsContext } from '../../aws/context.ts';
 import { stateForError } from '../../aws/errors.ts';
 import { notReady, ready, settling, type FinalizeResult, type ServiceState } from '../../data/types.ts';
 import { cognitoIdsOf, USER_POOL_POLICY_ANNOTATION } from '../../render/ingress.ts';
 import { childName, PLATFORM_LABEL } from '../../render/names.ts';
 import type { SecurityDeps } from '../parts.ts';
-import type { PartObservation, SecurityEnv, SecurityPart } from '../types.ts';
+import type { JsonPatchOp, PartObservation, SecurityEnv, SecurityPart } from '../types.ts';
 
 /** How soon to look again while the pool, client or domain is being created, or drift was corrected. */
 export const ADMIN_AUTH_REQUEUE_MS = 15_000;
 const OIDC_KEYS = ['clientID', 'clientSecret'];
 
 type Policy = 'Retain' | 'Delete';
+const isPolicy = (v: unknown): v is Policy => v === 'Retain' || v === 'Delete';
+
+/** On the platform: the user pool the operator created for it, `{"userPoolId": …, "deletionPolicy": …}`. */
+export const USER_POOL_ANNOTATION = 'platform.booking.io/admin-user-pool';
+interface PoolRecord {
+  userPoolId: string;
+  deletionPolicy: Policy;
+}
+const annotationPath = `/metadata/annotations/${USER_POOL_ANNOTATION.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+
+/** The pool recorded on the platform; undefined when there is none (or it is not one this part wrote). */
+function platformRecord(env: SecurityEnv): PoolRecord | undefined {
+  const text = (env.raw.metadata.annotations as Record<string, string> | undefined)?.[USER_POOL_ANNOTATION];
+  if (!text) return undefined;
+  try {
+    const r = JSON.parse(text) as Partial<PoolRecord>;
+    return typeof r.userPoolId === 'string' && isPolicy(r.deletionPolicy) ? { userPoolId: r.userPoolId, deletionPolicy: r.deletionPolicy } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes the record when it differs. Without any annotation yet the whole map is added, pinned to the version read (nobody else's annotation is overwritten). */
+async function writeRecord(env: SecurityEnv, record: PoolRecord): Promise<void> {
+  const text = JSON.stringify(record);
+  const annotations = env.raw.metadata.annotations as Record<string, string> | undefined;
+  if (annotations?.[USER_POOL_ANNOTATION] === text) return;
+  const ops: JsonPatchOp[] = annotations
+    ? [{ op: 'add', path: annotationPath, value: text }]
+    : [{ op: 'test', path: '/metadata/resourceVersion', value: env.raw.metadata.resourceVersion }, { op: 'add', path: '/metadata/annotations', value: { [USER_POOL_ANNOTATION]: text } }];
+  await env.patchPlatform(ops);
+}
+
+/** Removes the record once its policy is carried out (only the value read: a newer one stays). */
+async function clearRecord(env: SecurityEnv): Promise<void> {
+  const text = (env.raw.metadata.annotations as Record<string, string> | undefined)?.[USER_POOL_ANNOTATION];
+  if (text === undefined) return;
+  await env.patchPlatform([{ op: 'test', path: annotationPath, value: text }, { op: 'remove', path: annotationPath }]);
+}
 
 /** What the live admin Ingress says: the ids it renders, and the policy of a pool the operator created. */
-function liveRecord(p: BookingPlatform, env: SecurityEnv): { present: boolean; policy?: Policy; ids?: ReturnType<typeof cognitoIdsOf> } {
+function ingressRecord(p: BookingPlatform, env: SecurityEnv): { present: boolean; policy?: Policy; ids?: ReturnType<typeof cognitoIdsOf> } {
   const live = env.get('networking.k8s.io/v1', 'Ingress', p.metadata.namespace, childName(p, 'admin'));
   // another platform's object of that name is not ours to read
   if (!live || live.metadata.labels?.[PLATFORM_LABEL] !== p.metadata.name) return { present: false };
   const annotations = live.metadata.annotations as Record<string, string> | undefined;
   const policy = annotations?.[USER_POOL_POLICY_ANNOTATION];
-  return { present: true, ids: cognitoIdsOf(annotations), ...(policy === 'Retain' || policy === 'Delete' ? { policy } : {}) };
+  return { present: true, ids: cognitoIdsOf(annotations), ...(isPolicy(policy) ? { policy } : {}) };
+}
+
+/** The created pool's policy and id: the platform's record, else (earlier builds) the admin Ingress's. */
+function createdPool(env: SecurityEnv, ingress: ReturnType<typeof ingressRecord>): { policy?: Policy; poolId?: string } {
+  const r = undefined as PoolRecord | undefined; void platformRecord;
+  return r ? { policy: r.deletionPolicy, poolId: r.userPoolId } : { policy: ingress.policy, poolId: poolIdOfArn(ingress.ids?.userPoolArn) };
 }
 
 export function adminAuthPart(deps: SecurityDeps, clients?: (region: string) => AwsClients): SecurityPart {
@@ -49,16 +96,16 @@ export function adminAuthPart(deps: SecurityDeps, clients?: (region: string) => 
   };
 
   /** Carries out a created pool's policy: Retain leaves it (said in an Event), Delete deletes it. */
-  const release = async (p: BookingPlatform, env: SecurityEnv, policy: Policy, hintArn: string | undefined, why: string): Promise<FinalizeResult> => {
+  const release = async (p: BookingPlatform, env: SecurityEnv, policy: Policy, poolId: string | undefined, why: string): Promise<FinalizeResult> => {
     const ctx = awsContext(p);
     if (!('clients' in ctx)) return { done: false, message: ctx.message };
     if (policy === 'Retain') {
-      const what = `user pool ${userPoolName(p, ctx)}${hintArn ? ` (${hintArn})` : ''}`;
+      const what = `user pool ${userPoolName(p, ctx)}${poolId ? ` (${poolId})` : ''}`;
       env.warning('UserPoolRetained', `${why}: ${what} is left in place with its admins' accounts (deletionPolicy Retain); delete it in AWS when no longer needed`);
       return { done: true, message: `${what} retained`, left: what };
     }
     try {
-      return await deleteAdminUserPool(ctx, p, hintArn);
+      return await deleteAdminUserPool(ctx, p, poolId);
     } catch (err) {
       const state = stateForError(err);
       ctx.log.warn({ reason: state.reason, message: state.message }, 'AWS call failed while deleting the admin user pool');
@@ -74,12 +121,14 @@ export function adminAuthPart(deps: SecurityDeps, clients?: (region: string) => 
 
     async observe(p, env): Promise<PartObservation> {
       const auth = p.spec.ingress?.adminAuth;
-      const record = liveRecord(p, env);
+      const record = ingressRecord(p, env);
+      const created = createdPool(env, record);
       // a pool this operator created and the spec no longer asks for: its policy, before anything else
-      if (record.policy && !auth?.cognito?.create) {
-        const r = await release(p, env, record.policy, record.ids?.userPoolArn, 'ingress.adminAuth.cognito.create was removed');
-        // not done: the reconcile fails and retries, and the admin Ingress (the record) is not pruned meanwhile
+      if (created.policy && !auth?.cognito?.create) {
+        const r = await release(p, env, created.policy, created.poolId, 'ingress.adminAuth.cognito.create was removed');
+        // not done: the reconcile fails and retries, and the records (platform, admin Ingress) stay meanwhile
         if (!r.done) throw new Error(`removing the admin user pool: ${r.message}`);
+        await clearRecord(env);
       }
       if (!auth) return { state: ready('not asked for') };
       // kept while something fails after sign-in was in place: the running admin Ingress stays
@@ -98,7 +147,11 @@ export function adminAuthPart(deps: SecurityDeps, clients?: (region: string) => 
       const ctx = awsContext(p);
       if (!('clients' in ctx)) return { state: ctx, facts: keep };
       try {
-        const o = await observeAdminUserPool(ctx, p, { callbackUrl: `https://${p.spec.ingress!.adminHost}/oauth2/idpresponse`, scope: auth.scope, policy: cognito.create.deletionPolicy }, record.ids?.userPoolArn);
+        const policy = cognito.create.deletionPolicy;
+        const o = await observeAdminUserPool(ctx, p, { callbackUrl: `https://${p.spec.ingress!.adminHost}/oauth2/idpresponse`, scope: auth.scope, policy }, {
+          poolId: created.poolId,
+          record: (userPoolId) => writeRecord(env, { userPoolId, deletionPolicy: policy }),
+        });
         return {
           state: o.state,
           facts: o.ids ? { adminAuth: { cognito: o.ids } } : keep,
@@ -112,10 +165,10 @@ export function adminAuthPart(deps: SecurityDeps, clients?: (region: string) => 
     },
 
     async remove(p, env): Promise<FinalizeResult> {
-      const record = liveRecord(p, env);
-      const policy = p.spec.ingress?.adminAuth?.cognito?.create?.deletionPolicy ?? record.policy;
+      const created = createdPool(env, ingressRecord(p, env));
+      const policy = p.spec.ingress?.adminAuth?.cognito?.create?.deletionPolicy ?? created.policy;
       if (!policy) return { done: true, message: 'no admin user pool was created' };
-      return release(p, env, policy, record.ids?.userPoolArn, 'the platform was deleted');
+      return release(p, env, policy, created.poolId, 'the platform was deleted');
     },
   };
 }

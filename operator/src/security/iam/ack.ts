@@ -1,8 +1,9 @@
 /**
  * The `ack` path of managed IAM: one ACK iam-controller `Role` per managed role (the real CRD of
  * github.com/aws-controllers-k8s/iam-controller v1.5.0: name, path, trust document, inline
- * policies, tags), applied and pruned with the platform's children; deleting the object makes ACK
- * delete the IAM role. The role's ARN comes back in `status.ackResourceMetadata.arn`.
+ * policies, permissions boundary, tags), applied and pruned with the platform's children;
+ * deleting the object makes ACK delete the IAM role. The role's ARN comes back in
+ * `status.ackResourceMetadata.arn`.
  */
 import type { BookingPlatform } from '../../api/types.generated.ts';
 import { notReady, ready, type ServiceState } from '../../data/types.ts';
@@ -13,8 +14,11 @@ import { INLINE_POLICY_NAME, policyText, rolePath, trustPolicy, type ManagedRole
 
 export const ACK_IAM = 'iam.services.k8s.aws/v1alpha1';
 
-/** The ACK Role object of one managed role (named as the IAM role, like every ACK object here). */
-export function ackRole(p: BookingPlatform, ctx: RenderContext, trust: Trust, r: ManagedRole): KubeObject {
+/**
+ * The ACK Role object of one managed role (named as the IAM role, like every ACK object here);
+ * `permissionsBoundary` (the operator setting) is the CRD's `spec.permissionsBoundary`.
+ */
+export function ackRole(p: BookingPlatform, ctx: RenderContext, trust: Trust, r: ManagedRole, permissionsBoundary?: string): KubeObject {
   const namespace = p.metadata.namespace ?? 'default';
   return {
     apiVersion: ACK_IAM,
@@ -27,6 +31,7 @@ export function ackRole(p: BookingPlatform, ctx: RenderContext, trust: Trust, r:
       assumeRolePolicyDocument: policyText(trustPolicy(trust, namespace, r.serviceAccount)),
       inlinePolicies: { [INLINE_POLICY_NAME]: policyText(r.policy) },
       maxSessionDuration: 3600,
+      ...(permissionsBoundary ? { permissionsBoundary } : {}),
       tags: tagList(p, ctx),
     },
   };

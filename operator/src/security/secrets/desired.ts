@@ -4,9 +4,11 @@
  *
  * - `<platform>-generated-secrets`: `generate` entries, created once by the operator and never
  *   written again except to add a key for a new entry. It carries an owner reference to the
- *   platform without `controller`, so it goes with the platform (garbage collection) but is never
- *   pruned: prune takes controller-owned objects only, and these values must outlive an entry
- *   being removed and put back.
+ *   platform without `controller`, so it is never pruned (prune takes controller-owned objects
+ *   only, and these values must outlive an entry being removed and put back). It goes with the
+ *   platform (garbage collection) unless deletion leaves the database's data behind: then it is
+ *   let go of (no owner reference, `credential-for` names the platform) and a platform of the same
+ *   name takes it back, values unchanged; any other Secret of that name is never read or written.
  * - `<platform>-app-secrets`: `secretsManager` entries, written by the operator (delivery
  *   `operator`, applied and pruned with the platform's children) or by External Secrets Operator
  *   from the ExternalSecret of the same name (delivery `external-secrets`).
@@ -35,6 +37,18 @@ export function generateValue(length: number, random: (bytes: number) => Buffer)
 
 const b64 = (data: Record<string, string>) => Object.fromEntries(Object.entries(data).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
 
+/**
+ * On a generated Secret let go of at deletion: whose values it holds. The same annotation the
+ * reconciler puts on a kept master password Secret (CREDENTIAL_FOR_ANNOTATION there); only a
+ * platform of this name in this namespace takes the Secret back.
+ */
+export const CREDENTIAL_FOR_ANNOTATION = 'platform.booking.io/credential-for';
+export const releasedFor = (platformName: string) => `application secrets of BookingPlatform ${platformName}`;
+
+/** The owner reference the generated Secret carries: owned, not controlled (see the header). */
+export const generatedSecretOwner = (platformName: string, platformUid: string) =>
+  ({ apiVersion: 'platform.booking.io/v1alpha1', kind: 'BookingPlatform', name: platformName, uid: platformUid, controller: false, blockOwnerDeletion: true }) as const;
+
 /** The generated Secret as first created: owned by the platform, not controlled (see the header). */
 export function generatedSecret(p: BookingPlatform, platformUid: string, data: Record<string, string>): KubeObject {
   return {
@@ -45,7 +59,7 @@ export function generatedSecret(p: BookingPlatform, platformUid: string, data: R
       name: generatedSecretName(p),
       namespace: p.metadata.namespace ?? 'default',
       labels: labels(p, 'generated-secrets', 'credentials'),
-      ownerReferences: [{ apiVersion: 'platform.booking.io/v1alpha1', kind: 'BookingPlatform', name: p.metadata.name, uid: platformUid, controller: false, blockOwnerDeletion: true }],
+      ownerReferences: [generatedSecretOwner(p.metadata.name, platformUid)],
     },
     data: b64(data),
   };

@@ -4,7 +4,10 @@
  * - `generate` entries: created once in `<platform>-generated-secrets` (create answers 409 when it
  *   exists); a new entry's key is added by a JSON patch guarded by the Secret's uid and
  *   resourceVersion, so no existing value is ever rewritten. Only a lost Secret is generated again,
- *   with a Warning Event naming the entries whose values consumers had been using.
+ *   with a Warning Event naming the entries whose values consumers had been using. Only a Secret
+ *   this platform owns is used; one a platform of this name let go of at deletion
+ *   (releaseGeneratedSecret) is adopted back, values unchanged; any other of that name is left
+ *   alone (state NotOwned).
  * - `secretsManager` entries, delivery `operator`: read with GetSecretValue into
  *   `<platform>-app-secrets` every `refreshIntervalSeconds`, and at once when the entries change;
  *   a failed read keeps the value last synced. Delivery `external-secrets`: an ExternalSecret is
@@ -23,18 +26,21 @@ import type { Config } from '../../config.ts';
 import { notReady, ready, type ServiceState } from '../../data/types.ts';
 import type { Obj } from '../../kube/client.ts';
 import type { KubeObject } from '../../render/index.ts';
-import { childName } from '../../render/names.ts';
+import { childName, labels, PLATFORM_LABEL } from '../../render/names.ts';
 import type { PartObservation, SecurityEnv, SecurityPart } from '../types.ts';
 import {
   appSecret,
   appSecretsName,
+  CREDENTIAL_FOR_ANNOTATION,
   decodeData,
   EXTERNAL_SECRET_API,
   externalSecret,
   generatedEntries,
   generatedSecret,
   generatedSecretName,
+  generatedSecretOwner,
   generateValue,
+  releasedFor,
   secretsManagerEntries,
   valuesHash,
 } from './desired.ts';
@@ -53,7 +59,8 @@ const RETRY_MS = 30_000;
 const SHORT_RETRY_MS = 2_000;
 
 type Value = { name: string; secretName: string; value: string };
-type Piece = { values: Value[]; states: ServiceState[]; objects?: KubeObject[]; requeueAfterMs?: number };
+/** `unsure`: the part cannot tell which values the consumers should have (it then gives no facts, so nothing they feed changes). */
+type Piece = { values: Value[]; states: ServiceState[]; objects?: KubeObject[]; requeueAfterMs?: number; unsure?: boolean };
 
 /** The part as the operator runs it, from its settings. */
 export function secretsPartFor(deps: { config: Config; log: Logger }): SecurityPart {
@@ -88,6 +95,35 @@ export function secretsPart(deps: SecretsPartDeps): SecurityPart {
         live = await env.read('v1', 'Secret', ns, name);
         if (!live) return { values: [], states: [notReady('Pending', `Secret ${name} is being created`)], requeueAfterMs: SHORT_RETRY_MS };
       }
+    }
+    // whose Secret: ours is used; one a platform of this name let go of is taken back; any other is left alone
+    const uid = env.raw.metadata.uid!;
+    if (!live.metadata.ownerReferences?.some((r) => r.uid === uid)) {
+      if (!letGoOfFor(live, p.metadata.name)) {
+        return {
+          values: [],
+          unsure: true,
+          states: [notReady('NotOwned', `Secret ${name} exists but is not this platform's (not owned by it, nor let go of by a deleted platform named ${p.metadata.name}): it is neither read nor written; delete or rename it, or annotate it ${CREDENTIAL_FOR_ANNOTATION}="${releasedFor(p.metadata.name)}" to hand its values to this platform`)],
+          requeueAfterMs: RETRY_MS,
+        };
+      }
+      const annotations = { ...(live.metadata.annotations as Record<string, string>) };
+      delete annotations[CREDENTIAL_FOR_ANNOTATION];
+      try {
+        await env.patch(ref, [
+          { op: 'test', path: '/metadata/uid', value: live.metadata.uid },
+          { op: 'test', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion },
+          { op: 'add', path: '/metadata/ownerReferences', value: [...(live.metadata.ownerReferences ?? []), generatedSecretOwner(p.metadata.name, uid)] },
+          { op: 'add', path: '/metadata/labels', value: { ...(live.metadata.labels ?? {}), ...labels(p, 'generated-secrets', 'credentials') } },
+          Object.keys(annotations).length ? { op: 'add', path: '/metadata/annotations', value: annotations } : { op: 'remove', path: '/metadata/annotations' },
+        ]);
+      } catch (err) {
+        if ((err as { code?: number }).code === 422 || (err as { code?: number }).code === 404) return { values: [], states: [notReady('Pending', `Secret ${name} changed while taking it back; trying again`)], requeueAfterMs: SHORT_RETRY_MS };
+        throw err;
+      }
+      deps.log?.info({ platform: `${ns}/${p.metadata.name}`, secret: name }, 'took back the application secrets a platform of this name let go of');
+      live = await env.read('v1', 'Secret', ns, name);
+      if (!live) return { values: [], states: [notReady('Pending', `Secret ${name} is gone while taking it back`)], requeueAfterMs: SHORT_RETRY_MS };
     }
     if (want.some((e) => !(e.name in (live!.data ?? {})))) {
       // the cache may be behind: patch against what the apiserver has now
@@ -207,8 +243,11 @@ export function secretsPart(deps: SecretsPartDeps): SecurityPart {
       const switching = await releaseExternalSecret(p, env);
       const s = p.spec.secrets;
       if (!s) return { state: ready('no application secrets') };
+      // no facts: the part cannot tell this pass what the consumers get, so the reconciler changes
+      // none of them and prunes nothing until the next pass (security/index.ts)
       if (switching) return { state: notReady('Pending', `deleting ExternalSecret ${appSecretsName(p)} (delivery is no longer external-secrets)`), requeueAfterMs: SHORT_RETRY_MS };
       const generated = await ensureGenerated(p, env);
+      if (generated.unsure) return { state: combine(generated.states), requeueAfterMs: generated.requeueAfterMs };
       const fromAws = s.delivery === 'external-secrets' ? await viaExternalSecrets(p, env) : await syncFromAws(p, env);
       const values = [...generated.values, ...fromAws.values];
       const states = [...generated.states, ...fromAws.states];
@@ -222,6 +261,41 @@ export function secretsPart(deps: SecretsPartDeps): SecurityPart {
     },
     remove: async () => ({ done: true, message: 'application secrets go with the platform' }),
   };
+}
+
+/**
+ * Deletion that leaves the database's data behind (the reconciler decides): the generated Secret
+ * of the platform being deleted is let go of, so garbage collection keeps it — this platform's
+ * owner reference and the operator's labels dropped, `credential-for` naming the platform — by a
+ * JSON patch guarded by uid and resourceVersion. A Secret of that name that is not this
+ * platform's is left alone. Returns the Secret let go of (none when there is nothing of ours).
+ */
+export async function releaseGeneratedSecret(env: SecurityEnv): Promise<{ done: boolean; secret?: string; message: string }> {
+  const { name: platform, namespace, uid } = env.raw.metadata;
+  // only the name is read: the stored spec of a platform being deleted need not be valid
+  const name = generatedSecretName({ metadata: { name: platform } } as BookingPlatform);
+  const live = await env.read('v1', 'Secret', namespace!, name);
+  if (!live?.metadata.ownerReferences?.some((r) => r.uid === uid)) return { done: true, message: `no Secret ${name} of this platform` };
+  const owners = live.metadata.ownerReferences.filter((r) => r.uid !== uid);
+  const keptLabels = Object.fromEntries(Object.entries(live.metadata.labels ?? {}).filter(([k]) => k !== 'app.kubernetes.io/managed-by' && k !== PLATFORM_LABEL));
+  try {
+    await env.patch({ apiVersion: 'v1', kind: 'Secret', namespace: namespace!, name }, [
+      { op: 'test', path: '/metadata/uid', value: live.metadata.uid },
+      { op: 'test', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion },
+      owners.length ? { op: 'add', path: '/metadata/ownerReferences', value: owners } : { op: 'remove', path: '/metadata/ownerReferences' },
+      { op: 'add', path: '/metadata/labels', value: keptLabels },
+      { op: 'add', path: '/metadata/annotations', value: { ...(live.metadata.annotations ?? {}), [CREDENTIAL_FOR_ANNOTATION]: releasedFor(platform) } },
+    ]);
+  } catch (err) {
+    if ((err as { code?: number }).code === 422 || (err as { code?: number }).code === 404) return { done: false, message: `Secret ${name} changed while letting it go; trying again` };
+    throw err;
+  }
+  return { done: true, secret: name, message: `let go of Secret ${name}` };
+}
+
+/** Let go of at deletion by a platform of this name (namespace: the Secret's own), and no platform's since. */
+function letGoOfFor(o: Obj, platformName: string): boolean {
+  return o.metadata.annotations?.[CREDENTIAL_FOR_ANNOTATION] === releasedFor(platformName) && !o.metadata.ownerReferences?.some((r) => r.kind === 'BookingPlatform');
 }
 
 /** The Secret's controller is of this kind (ours: BookingPlatform; ESO's target: ExternalSecret). */

@@ -9,7 +9,7 @@ import { find } from '../../../test/fixtures/objects.ts';
 import { platform, rawPlatform, set, withAdmin, withMcp, withWhatsapp } from '../../../test/fixtures/platform.ts';
 import { fakeEnv } from '../../../test/fixtures/security-env.ts';
 import { appSecretsName, externalSecret, generatedSecretName, generateValue } from './desired.ts';
-import { regionOf, secretsPart } from './index.ts';
+import { regionOf, releaseGeneratedSecret, secretsPart } from './index.ts';
 
 const SESSION = { name: 'SESSION_SECRET', generate: {} };
 const JWT = { name: 'JWT_SECRET', generate: { length: 32 } };
@@ -317,5 +317,86 @@ describe('secrets part: delivery external-secrets', () => {
     expect(env.writes).toContain('delete ExternalSecret acme-app-secrets');
     expect(o.state).toMatchObject({ ready: false, reason: 'Pending' });
     expect(o.objects ?? []).toEqual([]);
+  });
+});
+
+describe('secrets part: whose generated Secret', () => {
+  const base = platform('acme', withSecrets({ entries: [SESSION, JWT] }));
+  const secretKey = `v1/Secret/acme/${generatedSecretName(base)}`;
+  const b64 = (v: string) => Buffer.from(v).toString('base64');
+  const existing = (metadata: Partial<Obj['metadata']>, data: Record<string, string> = { SESSION_SECRET: 'old-session' }): Obj =>
+    ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: generatedSecretName(base), namespace: 'acme', ...metadata }, data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])) }) as Obj;
+
+  it.each([
+    ['a Secret of nobody’s', {}],
+    ['another platform’s Secret', { ownerReferences: [{ apiVersion: 'platform.booking.io/v1alpha1', kind: 'BookingPlatform', name: 'acme', uid: 'other-uid', controller: false }] }],
+    ['a Secret let go of by a platform of another name', { annotations: { 'platform.booking.io/credential-for': 'application secrets of BookingPlatform shop' } }],
+  ])('leaves %s of that name alone: NotOwned naming it, nothing written, no value used', async (_what, metadata) => {
+    const env = fakeEnv(raw(base));
+    env.put(existing(metadata as Partial<Obj['metadata']>));
+    const before = structuredClone(env.objects.get(secretKey));
+    const o = await secretsPart({}).observe(base, env);
+    expect(o.state).toMatchObject({ ready: false, reason: 'NotOwned', message: expect.stringContaining('Secret acme-generated-secrets') });
+    expect(o.state.message).not.toContain('old-session');
+    expect(env.writes).toEqual([]);
+    expect(env.objects.get(secretKey)).toEqual(before);
+    // no facts at all: the consumers keep what they run rather than lose the variables
+    expect(o.facts).toBeUndefined();
+  });
+
+  it('adopts the Secret a platform of this name let go of: same values, owned again, no Warning', async () => {
+    const env = fakeEnv(raw(base));
+    env.put(existing({ labels: { 'app.kubernetes.io/component': 'credentials' }, annotations: { 'platform.booking.io/credential-for': 'application secrets of BookingPlatform acme', keep: 'me' } }, { SESSION_SECRET: 'old-session', JWT_SECRET: 'old-jwt' }));
+    const o = await secretsPart({}).observe(base, env);
+    const s = env.find('v1', 'Secret', 'acme', generatedSecretName(base))!;
+    expect(decode(s)).toEqual({ SESSION_SECRET: 'old-session', JWT_SECRET: 'old-jwt' });
+    expect(s.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'BookingPlatform', name: 'acme', uid: 'platform-uid', controller: false })]);
+    expect(s.metadata.annotations).toEqual({ keep: 'me' });
+    expect(s.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'booking-operator', 'platform.booking.io/name': 'acme' });
+    expect(o.state.ready).toBe(true);
+    expect(env.events).toEqual([]);
+    expect(env.writes.filter((w) => w.startsWith('create'))).toEqual([]);
+  });
+
+  it('adopts, then adds a key for an entry the old Secret lacks, leaving the old values', async () => {
+    const env = fakeEnv(raw(base));
+    env.put(existing({ annotations: { 'platform.booking.io/credential-for': 'application secrets of BookingPlatform acme' } }));
+    const o = await secretsPart({}).observe(base, env);
+    const data = decode(env.find('v1', 'Secret', 'acme', generatedSecretName(base)));
+    expect(data.SESSION_SECRET).toBe('old-session');
+    expect(data.JWT_SECRET).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(env.find('v1', 'Secret', 'acme', generatedSecretName(base))!.metadata.ownerReferences).toEqual([expect.objectContaining({ uid: 'platform-uid' })]);
+    expect(o.state.ready).toBe(true);
+  });
+});
+
+describe('secrets part: letting go of the generated Secret (platform deleted, its data kept)', () => {
+  const base = platform('acme', withSecrets({ entries: [SESSION] }));
+
+  it('drops this platform’s owner reference and labels, says whose it was, and keeps the values', async () => {
+    const env = fakeEnv(raw(base));
+    await secretsPart({}).observe(base, env);
+    const before = decode(env.find('v1', 'Secret', 'acme', generatedSecretName(base)));
+    const r = await releaseGeneratedSecret(env);
+    expect(r).toMatchObject({ done: true, secret: 'acme-generated-secrets' });
+    const s = env.find('v1', 'Secret', 'acme', generatedSecretName(base))!;
+    expect(s.metadata.ownerReferences ?? []).toEqual([]);
+    expect(s.metadata.annotations?.['platform.booking.io/credential-for']).toBe('application secrets of BookingPlatform acme');
+    expect(s.metadata.labels?.['platform.booking.io/name']).toBeUndefined();
+    expect(s.metadata.labels?.['app.kubernetes.io/managed-by']).toBeUndefined();
+    expect(decode(s)).toEqual(before);
+    // a second call (a later pass) finds nothing of this platform's to let go of
+    const writes = env.writes.length;
+    const second = await releaseGeneratedSecret(env);
+    expect([second.done, second.secret]).toEqual([true, undefined]);
+    expect(env.writes.length).toBe(writes);
+  });
+
+  it('leaves a Secret of that name that is not this platform’s alone', async () => {
+    const env = fakeEnv(raw(base));
+    env.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: generatedSecretName(base), namespace: 'acme', ownerReferences: [{ apiVersion: 'platform.booking.io/v1alpha1', kind: 'BookingPlatform', name: 'acme', uid: 'other-uid' }] }, data: {} } as Obj);
+    const r = await releaseGeneratedSecret(env);
+    expect([r.done, r.secret]).toEqual([true, undefined]);
+    expect(env.writes).toEqual([]);
   });
 });
