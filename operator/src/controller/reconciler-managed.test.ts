@@ -19,7 +19,7 @@ import { FakeCluster, writerOf } from '../../test/fixtures/fake-cluster.ts';
 import { rawPlatform, withDatabase, withProvisioner } from '../../test/fixtures/platform.ts';
 import type { EventRecorder } from './events.ts';
 import { Metrics } from './metrics.ts';
-import { FINALIZER, Reconciler } from './reconciler.ts';
+import { FINALIZER, MANAGED_ROTATION_POLL_MS, Reconciler } from './reconciler.ts';
 
 const NS = 'shop';
 const key = `${NS}/${NS}`;
@@ -194,4 +194,22 @@ describe('sdk, credentials mode managed', () => {
     expect(cluster.find(KIND, NS, NS)).toBeUndefined();
     expect(events.find((e) => e.reason === 'DataServiceRetained')?.message).not.toContain('Secret');
   });
+
+  it('looks for a rotation within a minute once settled (RDS turns the old password off at once); generated credentials wait for events', async () => {
+    cluster.put(rawPlatform(NS, withProvisioner('sdk'), withDatabase({ credentials: { mode: 'managed' } })));
+    const sdk = new ManagedSdk();
+    const r = reconciler(() => sdk);
+    let outcome = await r.reconcile(key);
+    for (let i = 0; i < 3; i++) outcome = await r.reconcile(key);
+    expect(cond('Ready')).toMatchObject({ status: 'True' });
+    expect(outcome).toMatchObject({ type: 'requeue', afterMs: MANAGED_ROTATION_POLL_MS });
+    expect(MANAGED_ROTATION_POLL_MS).toBeLessThanOrEqual(60_000);
+
+    cluster.objects.clear();
+    cluster.put(rawPlatform(NS, withProvisioner('sdk'), withDatabase()));
+    for (let i = 0; i < 4; i++) outcome = await r.reconcile(key);
+    expect(cond('Ready')).toMatchObject({ status: 'True' });
+    expect(outcome).toEqual({ type: 'done' });
+  });
 });
+

@@ -124,6 +124,8 @@ interface Refusal {
   at: number;
 }
 const REFUSAL_RETRY_MS = 10 * 60_000;
+/** How soon a settled platform with RDS-managed credentials looks for a rotated password. */
+export const MANAGED_ROTATION_POLL_MS = 60_000;
 
 export class Reconciler {
   private readonly d: ReconcilerDeps;
@@ -327,6 +329,9 @@ export class Reconciler {
     if (security.requeueAfterMs !== undefined) return requeue(security.requeueAfterMs, 'security parts: waiting or on schedule');
     if (stalledBy.length) return terminal(summarize(stalledBy));
     if (workloads.some((w) => !workloadState(w).ready)) return requeue(30_000, 'waiting for rollouts');
+    // RDS rotates a managed master password in place and the old one stops working at once: no event
+    // tells the cluster, so look again soon (one describe and one secret read a minute)
+    if (p.spec.database?.credentials?.mode === 'managed') return requeue(MANAGED_ROTATION_POLL_MS, 'managed credentials: watching for a rotation');
     return done();
   }
 

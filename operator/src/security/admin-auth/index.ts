@@ -80,7 +80,7 @@ function ingressRecord(p: BookingPlatform, env: SecurityEnv): { present: boolean
 
 /** The created pool's policy and id: the platform's record, else (earlier builds) the admin Ingress's. */
 function createdPool(env: SecurityEnv, ingress: ReturnType<typeof ingressRecord>): { policy?: Policy; poolId?: string } {
-  const r = undefined as PoolRecord | undefined; void platformRecord;
+  const r = platformRecord(env);
   return r ? { policy: r.deletionPolicy, poolId: r.userPoolId } : { policy: ingress.policy, poolId: poolIdOfArn(ingress.ids?.userPoolArn) };
 }
 
