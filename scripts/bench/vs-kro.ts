@@ -222,6 +222,7 @@ export function summarize(results: RunResult[]): Row[] {
 
 export function markdown(rows: Row[]): string {
   const lines = ['| N | measure | operator | kro | operator ÷ kro |', '| ---: | --- | ---: | ---: | ---: |'];
-  for (const r of rows) lines.push(`| ${r.n} | ${r.measure} | ${r.operator} | ${r.kro} | ${Number.isNaN(r.ratio) ? '—' : `${r.ratio}×`} |`);
+  const v = (x: number) => Math.round(x * 100) / 100;
+  for (const r of rows) lines.push(`| ${r.n} | ${r.measure} | ${v(r.operator)} | ${v(r.kro)} | ${Number.isNaN(r.ratio) ? '—' : `${r.ratio}×`} |`);
   return lines.join('\n');
 }
