@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { lazyClientPool } from './security/lazy-aws.ts';
 
 const SRC = dirname(fileURLToPath(import.meta.url));
 const url = (rel: string) => pathToFileURL(join(SRC, rel)).href;
@@ -41,5 +42,16 @@ describe('an operator without AWS settings', () => {
     expect(out.withoutAws.resolved).toBeGreaterThan(20);
     expect(out.withoutAws.sdk).toEqual([]);
     expect(out.control).toBeGreaterThan(0);
+  });
+});
+
+describe('lazyClientPool', () => {
+  it('loads the clients on the first call: one set per region, as clientPool keeps them', async () => {
+    const pool = lazyClientPool('http://127.0.0.1:1');
+    const [a, again, b] = await Promise.all([pool('us-east-1'), pool('us-east-1'), pool('eu-west-1')]);
+    expect(again).toBe(a);
+    expect(b).not.toBe(a);
+    expect(await a.secretsManager.config.region()).toBe('us-east-1');
+    expect(await b.iam.config.region()).toBe('eu-west-1');
   });
 });

@@ -13,13 +13,13 @@
  * are still found there. The app client's secret never leaves AWS: the ALB reads it from Cognito.
  */
 import type { BookingPlatform } from '../../api/types.generated.ts';
-import { clientPool, type AwsClients } from '../../aws/clients.ts';
-import { deleteAdminUserPool, observeAdminUserPool, poolIdOfArn, userPoolName } from '../../aws/cognito.ts';
+import type { AwsClients } from '../../aws/clients.ts';
 import type { AwsContext } from '../../aws/context.ts';
 import { stateForError } from '../../aws/errors.ts';
 import { notReady, ready, settling, type FinalizeResult, type ServiceState } from '../../data/types.ts';
 import { cognitoIdsOf, USER_POOL_POLICY_ANNOTATION } from '../../render/ingress.ts';
 import { childName, PLATFORM_LABEL } from '../../render/names.ts';
+import { lazyClientPool } from '../lazy-aws.ts';
 import type { SecurityDeps } from '../parts.ts';
 import type { JsonPatchOp, PartObservation, SecurityEnv, SecurityPart } from '../types.ts';
 
@@ -78,27 +78,33 @@ function ingressRecord(p: BookingPlatform, env: SecurityEnv): { present: boolean
   return { present: true, ids: cognitoIdsOf(annotations), ...(isPolicy(policy) ? { policy } : {}) };
 }
 
+/** Loaded on the first call that needs AWS, as the clients are (../lazy-aws.ts). */
+const cognitoApi = () => import('../../aws/cognito.ts');
+
 /** The created pool's policy and id: the platform's record, else (earlier builds) the admin Ingress's. */
-function createdPool(env: SecurityEnv, ingress: ReturnType<typeof ingressRecord>): { policy?: Policy; poolId?: string } {
+async function createdPool(env: SecurityEnv, ingress: ReturnType<typeof ingressRecord>): Promise<{ policy?: Policy; poolId?: string }> {
   const r = platformRecord(env);
-  return r ? { policy: r.deletionPolicy, poolId: r.userPoolId } : { policy: ingress.policy, poolId: poolIdOfArn(ingress.ids?.userPoolArn) };
+  if (r) return { policy: r.deletionPolicy, poolId: r.userPoolId };
+  const arn = ingress.ids?.userPoolArn;
+  return { policy: ingress.policy, poolId: arn === undefined ? undefined : (await cognitoApi()).poolIdOfArn(arn) };
 }
 
 export function adminAuthPart(deps: SecurityDeps, clients?: (region: string) => AwsClients): SecurityPart {
-  const pool = clients ?? clientPool({ endpoint: deps.config.awsEndpoint });
+  const pool = clients ?? lazyClientPool(deps.config.awsEndpoint);
   const log = deps.log.child({ part: 'adminAuth' });
   /** The AWS context for a platform, or why there is none (terminal: a setting of the operator is missing). */
-  const awsContext = (p: BookingPlatform): AwsContext | ServiceState => {
+  const awsContext = async (p: BookingPlatform): Promise<AwsContext | ServiceState> => {
     if (!deps.config.awsRegion) return notReady('ProvisionerUnavailable', 'ingress.adminAuth.cognito.create needs the operator\'s AWS access (AWS_REGION; chart value aws.region)', true);
     if (!deps.config.clusterName) return notReady('NoClusterName', 'ingress.adminAuth.cognito.create needs the operator\'s cluster identity (BOOKING_CLUSTER_NAME; chart value clusterName) for the user pool\'s name and owner tags', true);
     const region = p.spec.aws?.region ?? deps.config.awsRegion;
-    return { clients: pool(region), region, log: log.child({ platform: `${p.metadata.namespace}/${p.metadata.name}`, region }), render: { clusterName: deps.config.clusterName } };
+    return { clients: await pool(region), region, log: log.child({ platform: `${p.metadata.namespace}/${p.metadata.name}`, region }), render: { clusterName: deps.config.clusterName } };
   };
 
   /** Carries out a created pool's policy: Retain leaves it (said in an Event), Delete deletes it. */
   const release = async (p: BookingPlatform, env: SecurityEnv, policy: Policy, poolId: string | undefined, why: string): Promise<FinalizeResult> => {
-    const ctx = awsContext(p);
+    const ctx = await awsContext(p);
     if (!('clients' in ctx)) return { done: false, message: ctx.message };
+    const { deleteAdminUserPool, userPoolName } = await cognitoApi();
     if (policy === 'Retain') {
       const what = `user pool ${userPoolName(p, ctx)}${poolId ? ` (${poolId})` : ''}`;
       env.warning('UserPoolRetained', `${why}: ${what} is left in place with its admins' accounts (deletionPolicy Retain); delete it in AWS when no longer needed`);
@@ -122,7 +128,7 @@ export function adminAuthPart(deps: SecurityDeps, clients?: (region: string) => 
     async observe(p, env): Promise<PartObservation> {
       const auth = p.spec.ingress?.adminAuth;
       const record = ingressRecord(p, env);
-      const created = createdPool(env, record);
+      const created = await createdPool(env, record);
       // a pool this operator created and the spec no longer asks for: its policy, before anything else
       if (created.policy && !auth?.cognito?.create) {
         const r = await release(p, env, created.policy, created.poolId, 'ingress.adminAuth.cognito.create was removed');
@@ -144,8 +150,9 @@ export function adminAuthPart(deps: SecurityDeps, clients?: (region: string) => 
       const cognito = auth.cognito!;
       if (!cognito.create) return { state: ready(`Cognito sign-in through user pool ${cognito.userPoolArn}`), facts: { adminAuth: {} } };
 
-      const ctx = awsContext(p);
+      const ctx = await awsContext(p);
       if (!('clients' in ctx)) return { state: ctx, facts: keep };
+      const { observeAdminUserPool } = await cognitoApi();
       try {
         const policy = cognito.create.deletionPolicy;
         const o = await observeAdminUserPool(ctx, p, { callbackUrl: `https://${p.spec.ingress!.adminHost}/oauth2/idpresponse`, scope: auth.scope, policy }, {
@@ -165,7 +172,7 @@ export function adminAuthPart(deps: SecurityDeps, clients?: (region: string) => 
     },
 
     async remove(p, env): Promise<FinalizeResult> {
-      const created = createdPool(env, ingressRecord(p, env));
+      const created = await createdPool(env, ingressRecord(p, env));
       const policy = p.spec.ingress?.adminAuth?.cognito?.create?.deletionPolicy ?? created.policy;
       if (!policy) return { done: true, message: 'no admin user pool was created' };
       return release(p, env, policy, created.poolId, 'the platform was deleted');

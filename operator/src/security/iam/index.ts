@@ -14,10 +14,9 @@
 import type { Logger } from 'pino';
 import { isAurora } from '../../api/platform.ts';
 import type { BookingPlatform } from '../../api/types.generated.ts';
-import { clientPool, type AwsClients } from '../../aws/clients.ts';
+import type { AwsClients } from '../../aws/clients.ts';
 import type { AwsContext } from '../../aws/context.ts';
 import { stateForError } from '../../aws/errors.ts';
-import { ensurePodIdentity, ensureRole, masterUserSecretArn, removePodIdentities, removeRoles } from '../../aws/iam.ts';
 import type { Config } from '../../config.ts';
 import { combine } from '../../data/lifecycle.ts';
 import { notReady, ready, type FinalizeResult, type ServiceState } from '../../data/types.ts';
@@ -25,6 +24,7 @@ import { ACK } from '../../render/ack/common.ts';
 import { dbIdentifier } from '../../render/ack/rds.ts';
 import type { RenderContext } from '../../render/names.ts';
 import { MANAGED_ROLE_ANNOTATION } from '../../render/workload.ts';
+import { lazyClientPool } from '../lazy-aws.ts';
 import type { PartObservation, SecurityEnv, SecurityPart } from '../types.ts';
 import { ACK_IAM, ackRole, ackRoleState } from './ack.ts';
 import { clearOps, recordedTrusts, recordOps, type TrustKind } from './record.ts';
@@ -40,11 +40,14 @@ export interface IamPartDeps {
 /** Looked at again this often while a role or association is pending. */
 const PENDING_REQUEUE_MS = 15_000;
 
+/** Loaded on the first call that needs AWS, as the clients are (../lazy-aws.ts). */
+const iamApi = () => import('../../aws/iam.ts');
+
 export function iamPart(deps: IamPartDeps): SecurityPart {
   const { config } = deps;
-  const pool = deps.clients ?? (config.awsRegion ? clientPool({ endpoint: config.awsEndpoint }) : undefined);
+  const pool = deps.clients ?? (config.awsRegion ? lazyClientPool(config.awsEndpoint) : undefined);
   const sdkReady = () => Boolean(pool && config.awsRegion && config.clusterName);
-  const awsContext = (env: SecurityEnv): AwsContext => ({ clients: pool!(config.awsRegion!), region: config.awsRegion!, log: deps.log.child({ part: 'iam' }), render: env.ctx });
+  const awsContext = async (env: SecurityEnv): Promise<AwsContext> => ({ clients: await pool!(config.awsRegion!), region: config.awsRegion!, log: deps.log.child({ part: 'iam' }), render: env.ctx });
 
   return {
     name: 'iam',
@@ -61,7 +64,7 @@ export function iamPart(deps: IamPartDeps): SecurityPart {
       if (!sdkReady()) {
         return { state: notReady('ProvisionerUnavailable', 'managed IAM roles with provisioner sdk need the operator’s AWS access and cluster identity (chart values aws.region, clusterName)', true) };
       }
-      const ctx = awsContext(env);
+      const ctx = await awsContext(env);
       if (!wanted) {
         // the iam section was removed: its roles (and associations) go, then the record
         try {
@@ -82,7 +85,7 @@ export function iamPart(deps: IamPartDeps): SecurityPart {
       if (!recorded) return { done: true, message: 'no managed roles' };
       try {
         // associations only where roles were made for Pod Identity
-        const gone = await cleanUp(awsContext(env), p, new Set(), recorded.has('podIdentity') ? new Set() : undefined);
+        const gone = await cleanUp(await awsContext(env), p, new Set(), recorded.has('podIdentity') ? new Set() : undefined);
         return { done: true, message: gone.length ? `deleted ${gone.join(', ')}` : 'no managed roles' };
       } catch (err) {
         return { done: false, message: stateForError(err).message } satisfies FinalizeResult;
@@ -128,6 +131,7 @@ export function iamPart(deps: IamPartDeps): SecurityPart {
     } catch (err) {
       return { state: notReady('RecordFailed', `could not record on the platform that it has managed roles, so none is created yet: ${(err as Error).message.split('\n')[0]!.slice(0, 200)}`), requeueAfterMs: PENDING_REQUEUE_MS };
     }
+    const { ensurePodIdentity, ensureRole, masterUserSecretArn } = await iamApi();
     let secretArn: string | undefined;
     try {
       secretArn = p.spec.database?.credentials?.mode === 'managed' ? await masterUserSecretArn(ctx, p) : undefined;
@@ -177,6 +181,7 @@ export function iamPart(deps: IamPartDeps): SecurityPart {
    * tags. `keepServiceAccounts` undefined: associations are not looked at (IRSA; trust is immutable).
    */
   async function cleanUp(ctx: AwsContext, p: BookingPlatform, keepRoles: Set<string>, keepServiceAccounts: Set<string> | undefined): Promise<string[]> {
+    const { removePodIdentities, removeRoles } = await iamApi();
     const gone: string[] = [];
     if (keepServiceAccounts && config.eksClusterName) gone.push(...(await removePodIdentities(ctx, p, config.eksClusterName, p.metadata.namespace ?? 'default', keepServiceAccounts)));
     gone.push(...(await removeRoles(ctx, p, rolePath(p, ctx.render), keepRoles)));

@@ -19,14 +19,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { BookingPlatform } from '../../api/types.generated.ts';
-import { clientPool, type AwsClients } from '../../aws/clients.ts';
+import type { AwsClients } from '../../aws/clients.ts';
 import { failureState } from '../../aws/errors.ts';
-import { readSecret, SecretKeyError } from '../../aws/secrets-manager.ts';
 import type { Config } from '../../config.ts';
 import { notReady, ready, type ServiceState } from '../../data/types.ts';
 import type { Obj } from '../../kube/client.ts';
 import type { KubeObject } from '../../render/index.ts';
 import { childName, labels, PLATFORM_LABEL } from '../../render/names.ts';
+import { lazyClientPool } from '../lazy-aws.ts';
 import type { PartObservation, SecurityEnv, SecurityPart } from '../types.ts';
 import {
   appSecret,
@@ -47,7 +47,7 @@ import {
 
 export interface SecretsPartDeps {
   /** The operator's AWS access (settings AWS_REGION, AWS_ENDPOINT_URL); absent: secretsManager entries cannot be read. */
-  aws?: { region: string; clients: (region: string) => Pick<AwsClients, 'secretsManager'> };
+  aws?: { region: string; clients: (region: string) => Pick<AwsClients, 'secretsManager'> | Promise<Pick<AwsClients, 'secretsManager'>> };
   log?: Logger;
   /** Milliseconds since the epoch (tests pass a clock). */
   now?: () => number;
@@ -65,7 +65,7 @@ type Piece = { values: Value[]; states: ServiceState[]; objects?: KubeObject[]; 
 /** The part as the operator runs it, from its settings. */
 export function secretsPartFor(deps: { config: Config; log: Logger }): SecurityPart {
   const { awsRegion, awsEndpoint } = deps.config;
-  return secretsPart({ log: deps.log, aws: awsRegion ? { region: awsRegion, clients: clientPool({ endpoint: awsEndpoint }) } : undefined });
+  return secretsPart({ log: deps.log, aws: awsRegion ? { region: awsRegion, clients: lazyClientPool(awsEndpoint) } : undefined });
 }
 
 export function secretsPart(deps: SecretsPartDeps): SecurityPart {
@@ -177,12 +177,14 @@ export function secretsPart(deps: SecretsPartDeps): SecurityPart {
     const complete = entries.every((e) => e.name in liveData);
     if (last && last.key === key && complete && now() - last.at < intervalMs) return piece(kept(entries.map((e) => e.name)), [], last.at + intervalMs - now());
 
+    // loaded on the first read, as the clients are (../lazy-aws.ts)
+    const { readSecret, SecretKeyError } = await import('../../aws/secrets-manager.ts');
     const data: Record<string, string> = {};
     const states: ServiceState[] = [];
     for (const e of entries) {
       const { secretId, key: jsonKey } = e.secretsManager;
       try {
-        const client = deps.aws.clients(regionOf(secretId) ?? p.spec.aws?.region ?? deps.aws.region).secretsManager;
+        const client = (await deps.aws.clients(regionOf(secretId) ?? p.spec.aws?.region ?? deps.aws.region)).secretsManager;
         data[e.name] = (await readSecret(client, secretId, jsonKey)).value;
       } catch (err) {
         states.push(err instanceof SecretKeyError ? notReady('SecretKeyMissing', `entry ${e.name}: ${err.message}`) : withoutFailure(failureState(`entry ${e.name}: read Secrets Manager secret ${secretId}`, err)));
