@@ -661,6 +661,8 @@ export class Reconciler {
     const was = before?.conditions?.find((c) => c.type === 'Ready');
     const is = after.conditions?.find((c) => c.type === 'Ready');
     if (!is || was?.status === is.status) return;
+    // a new platform on its way up is no warning (its arrival at Ready is told); what stalls is
+    if (!was && is.status === 'False' && after.conditions?.find((c) => c.type === 'Stalled')?.status !== 'True') return;
     if (is.status === 'True') this.d.events.normal(raw, 'Ready', is.message);
     else this.d.events.warning(raw, is.reason, is.message);
   }
