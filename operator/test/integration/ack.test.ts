@@ -40,11 +40,17 @@ describe.each([
     kubectl(rig, ['create', 'namespace', ns]);
     const p = { ...rawPlatform('ackdb', withDatabase({ deletionPolicy: policy }), withWhatsapp(), withUploads(), set('environment', 'staging')), metadata: { name: 'ackdb', namespace: ns } };
     kubectlOk(rig, ['apply', '--server-side', '-f', '-'], JSON.stringify(p));
+    // what holds Ready, told when the wait ends (a clean-clone run under load sat 76 s in Pending
+    // with every object applied: the workloads' rollout, not the operator, is what takes the time)
+    let why = '';
     await waitUntil('Ready', () => {
       makeAllAvailable(rig, ns);
-      return get(['bkp', 'ackdb', '-n', ns]).status?.conditions?.find((c: any) => c.type === 'Ready')?.status === 'True';
-      // the same budget as the other rig tests' bring-up (one clean-clone run under load needed 62 s)
-    }, 90_000, 500);
+      const ready = get(['bkp', 'ackdb', '-n', ns]).status?.conditions?.find((c: any) => c.type === 'Ready');
+      why = ready ? `${ready.reason}: ${ready.message}` : 'no Ready condition';
+      return ready?.status === 'True';
+    }, 150_000, 500).catch((err: Error) => {
+      throw new Error(`${err.message}; Ready says ${why}`);
+    });
     const one = (plural: string) => get([plural, '-n', ns, '-l', 'platform.booking.io/name=ackdb']).items[0];
     const dbName = one('dbinstances.rds.services.k8s.aws').metadata.name as string;
     const bucketName = one('buckets.s3.services.k8s.aws').metadata.name as string;

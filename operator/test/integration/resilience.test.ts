@@ -103,7 +103,10 @@ describe('apiserver restart', () => {
     const own = await startRig({ nodes: 1, moto: false, log: (l) => console.log(`[own rig] ${l}`) });
     try {
       installCrds(own);
-      const op = await operator(own.kubeconfig, 'restart-1', 'restart-test');
+      // without leader election: an apiserver that is down longer than the renew deadline (10 s,
+      // seen under load) makes a leader exit, as client-go's do, and a Deployment would restart
+      // it; what this test proves is that the watches of a running operator recover
+      const op = await startOperatorProcess(own.kubeconfig, { identity: 'restart-1', env: { LEADER_ELECT: 'false', WATCH_NAMESPACES: 'restart' }, logDir });
       applyPlatform(own.kubeconfig, simplePlatform('restart'));
       await waitUntil('Ready', () => ready(own.kubeconfig, 'restart', 'restart'), 60_000);
       await own.restartApiserver();
