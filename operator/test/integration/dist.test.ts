@@ -29,20 +29,28 @@ describe('the production build', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
+    let started = false;
     proc.stdout!.on('data', (d) => (output += d));
     proc.stderr!.on('data', (d) => (output += d));
     try {
-      await waitFor(`http://127.0.0.1:${port}/healthz`, 60_000);
-      await waitFor(`http://127.0.0.1:${port}/readyz`, 60_000);
+      // a start that never gets there is reported with the process's own output
+      await waitFor(`http://127.0.0.1:${port}/healthz`, 60_000).catch((err: Error) => {
+        throw new Error(`${err.message}; operator output:\n${output}`);
+      });
+      await waitFor(`http://127.0.0.1:${port}/readyz`, 60_000).catch((err: Error) => {
+        throw new Error(`${err.message}; operator output:\n${output}`);
+      });
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toContain('controller_runtime_reconcile_total');
       expect(metrics).toContain('workqueue_depth');
+      started = true;
     } finally {
       const code = await new Promise<number | null>((resolve) => {
         proc.once('exit', (c) => resolve(c));
         proc.kill('SIGTERM');
       });
-      expect(code, output).toBe(0);
+      // after a failed start the kill is cleanup: the error above is the one to see
+      if (started) expect(code, output).toBe(0);
     }
     // structured JSON logs
     const first = output.split('\n').find((l) => l.startsWith('{'));

@@ -46,7 +46,10 @@ export function kubectlOk(rig: Pick<RigInfo, 'bin' | 'kubeconfig'>, args: string
 
 /** The project's CRD, the real ACK CRDs and the EFS fallback, applied and Established. */
 export function installCrds(rig: Pick<RigInfo, 'bin' | 'kubeconfig'>): void {
-  const applied = kubectlOk(rig, ['apply', '--server-side', '--force-conflicts', '-o', 'name', '-f', join(REPO, 'crds'), '-f', ACK_CRDS, '-f', ACK_FALLBACK_CRDS]);
+  // ESO's ExternalSecret too: installed mid-run by one file, a CRD would change every other file's
+  // operators (discovery picks the kind up) while they run
+  const eso = join(esoCrdsDir(), 'external-secrets.io_externalsecrets.yaml');
+  const applied = kubectlOk(rig, ['apply', '--server-side', '--force-conflicts', '-o', 'name', '-f', join(REPO, 'crds'), '-f', ACK_CRDS, '-f', ACK_FALLBACK_CRDS, '-f', eso]);
   waitEstablished(rig, applied.split('\n').filter(Boolean).map((n) => n.replace(/^.*\//, '')));
 }
 
