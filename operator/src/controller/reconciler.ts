@@ -56,7 +56,7 @@ import { KubeError, type KubeClient, type Obj } from '../kube/client.ts';
 import { finalSnapshotId } from '../render/ack/rds.ts';
 import { platformHasConnection } from '../render/connection.ts';
 import { byApplyOrder, renderPlatform, type KubeObject } from '../render/index.ts';
-import { connectionSecretName, databaseMasterSecretName, DEFAULT_CONTEXT, labels, PLATFORM_LABEL, type RenderContext } from '../render/names.ts';
+import { connectionSecretName, databaseMasterSecretName, DEFAULT_CONTEXT, labels, PLATFORM_LABEL, whatsappClaimName, type RenderContext } from '../render/names.ts';
 import { observeSecurity, removeSecurity, securityNeedsCleanup, type SecurityEnv, type SecurityPart } from '../security/index.ts';
 import { releaseGeneratedSecret } from '../security/secrets/index.ts';
 import { usesEfs } from '../render/whatsapp.ts';
@@ -219,7 +219,12 @@ export class Reconciler {
     // migrations first: a new template of what uses the connection waits for the current Job
     const rollsOut = (o: KubeObject) => verdict(prepare(o, owner), this.d.store.get(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name)) !== 'up-to-date';
     const migrations = await this.migrationGate(desired, rollsOut);
-    const holds = heldBack(p, desired, data, conn !== undefined, migrations);
+    const claim = this.d.store.get('v1', 'PersistentVolumeClaim', namespace, whatsappClaimName(p));
+    const claimUnbound = (o: KubeObject) =>
+      o.kind === 'StatefulSet' && o.metadata.labels?.['app.kubernetes.io/name'] === 'whatsapp' && usesEfs(p) && !this.d.store.get('apps/v1', 'StatefulSet', namespace, o.metadata.name) && claim?.status?.phase !== 'Bound'
+        ? `waiting for the session volume claim ${whatsappClaimName(p)} to bind (${String(claim?.status?.phase ?? 'not created yet')})`
+        : undefined;
+    const holds = heldBack(p, desired, data, conn !== undefined, migrations, claimUnbound);
     // a security part that cannot tell what it wants: nothing its facts feed changes (nothing is pruned either, below)
     for (const o of security.unsure.length ? desired : []) {
       if (!holds.has(objectKey(o)) && readsSecurityFacts(o) && rollsOut(o)) holds.set(objectKey(o), `${WAITING_FOR_SECURITY} ${security.unsure.map((u) => `${u.name} (${u.message})`).join('; ')}`);
@@ -771,7 +776,13 @@ function readsSecurityFacts(o: KubeObject): boolean {
 }
 
 /** Objects that must wait, by key, with the reason (shown in status). */
-function heldBack(p: BookingPlatform, desired: KubeObject[], data: DataObservation, connectionReady: boolean, migrations?: MigrationGate): Map<string, string> {
+/**
+ * `claimUnbound`: the gateway's first StatefulSet waits until its session claim is bound to the
+ * platform's own volume (pre-bound by volumeName, so it binds without a consumer). A pod created
+ * before that is found unschedulable and, in runs seen here, waited a minute and more for the
+ * scheduler to try it again.
+ */
+function heldBack(p: BookingPlatform, desired: KubeObject[], data: DataObservation, connectionReady: boolean, migrations?: MigrationGate, claimUnbound?: (o: KubeObject) => string | undefined): Map<string, string> {
   const holds = new Map<string, string>();
   const connName = connectionSecretName(p);
   for (const o of desired) {
@@ -788,6 +799,8 @@ function heldBack(p: BookingPlatform, desired: KubeObject[], data: DataObservati
       holds.set(objectKey(o), `waiting for ${firstBlocked(p, data)}`);
     } else if (o.metadata.labels?.['app.kubernetes.io/name'] === 'whatsapp' && usesEfs(p) && !data.fileSystem?.fileSystemId) {
       holds.set(objectKey(o), `waiting for the file system: ${data.fileSystem?.message ?? 'not observed yet'}`);
+    } else if (claimUnbound?.(o)) {
+      holds.set(objectKey(o), claimUnbound(o)!);
     } else if (needsConnection && migrations && !migrations.succeeded && o.kind !== 'Job' && migrations.rollsOut(o)) {
       // only a change waits: what runs keeps running the old version
       holds.set(objectKey(o), `${WAITING_FOR_MIGRATIONS} ${migrations.job}: ${migrations.message}`);
