@@ -14,6 +14,8 @@ import { REPO } from '../rig/kubectl.ts';
 const rig = inject('rig');
 
 describe('the production build', () => {
+  // up to 354 s seen in a clean-clone run (npm ci --omit=dev and the built operator's start and
+  // graceful stop on two busy cores); why the stop took minutes there is not yet known
   it('runs from dist/ with production dependencies only', async () => {
     const app = mkdtempSync(join(tmpdir(), 'dist-'));
     execFileSync(join(REPO, 'node_modules/.bin/tsc'), ['-p', join(REPO, 'tsconfig.build.json'), '--outDir', join(app, 'dist')], { cwd: REPO, stdio: 'pipe' });
@@ -55,5 +57,5 @@ describe('the production build', () => {
     // structured JSON logs
     const first = output.split('\n').find((l) => l.startsWith('{'));
     expect(JSON.parse(first!)).toMatchObject({ component: 'booking-operator' });
-  }, 400_000);
+  }, 600_000);
 });
