@@ -1,26 +1,21 @@
 # syntax=docker/dockerfile:1
-# The booking-operator image: compiled in a full Node 22, run on distroless Node 22 as non-root
-# with no shell, production dependencies only.
+# The booking-operator image: bundled in a full Node 22 (scripts/build.ts: one minified esbuild
+# bundle with every dependency inside), run on distroless Node 22 as non-root with no shell and
+# no node_modules at all.
 
 ARG NODE_IMAGE=node:22-bookworm-slim
 ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs22-debian12:nonroot
 
-# --- build: every dependency, tsc to dist/ -----------------------------------------------------
+# --- build: every dependency, the bundle to dist/ ---------------------------------------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 ENV CI=true NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 COPY package.json package-lock.json ./
 RUN npm ci
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
+COPY scripts/build.ts ./scripts/build.ts
 COPY operator/src ./operator/src
 RUN npm run build && test -f dist/cli/main.js
-
-# --- prod-deps: a clean install without devDependencies -----------------------------------------
-FROM ${NODE_IMAGE} AS prod-deps
-WORKDIR /app
-ENV CI=true NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
 # --- runtime: distroless, uid 65532, read-only root friendly ----------------------------------
 FROM ${RUNTIME_IMAGE}
@@ -42,7 +37,6 @@ WORKDIR /app
 # `node dist/cli/main.js run`, so put it on the PATH.
 ENV NODE_ENV=production \
     PATH=/nodejs/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-COPY --from=prod-deps --chown=65532:65532 /app/node_modules ./node_modules
 COPY --from=build --chown=65532:65532 /app/dist ./dist
 COPY --chown=65532:65532 package.json ./
 COPY --chown=65532:65532 crds ./crds

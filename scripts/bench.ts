@@ -7,7 +7,9 @@
  *    own request counters).
  * 3. N platforms (BENCH_SIZES, default "100,1000") applied at once: time until all are Ready,
  *    reconcile errors, and the operator's peak RSS.
- * The operator runs as its own process, exactly as `booking-operator run` does.
+ * The operator runs as its own process, exactly as the image runs it: the bundle `npm run build`
+ * makes (scripts/build.ts), built from the current sources into a temporary folder first
+ * (`--from-source` runs the TypeScript sources instead).
  *
  * `-- --vs kro`: the operator and kro v0.9.4 side by side on one rig (scripts/bench/vs-kro.ts);
  * sizes `--n 1,100,300` (the default; `--with-1000` adds 1000), `--idle-seconds 30`.
@@ -28,6 +30,13 @@ const t0 = Date.now();
 const say = (m: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${m}`);
 
 const args = process.argv.slice(2);
+if (!args.includes('--from-source') && !process.env.BOOKING_OPERATOR_BUNDLE) {
+  const { buildOperator } = await import('./build.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-dist-'));
+  await buildOperator(dir);
+  // operator-process.ts starts this file when it is set
+  process.env.BOOKING_OPERATOR_BUNDLE = join(dir, 'cli/main.js');
+}
 const option = (name: string) => (args.includes(name) ? (args[args.indexOf(name) + 1] ?? '') : undefined);
 if (option('--vs') !== undefined) {
   if (option('--vs') !== 'kro') throw new Error(`--vs: only kro is known, not "${option('--vs')}"`);

@@ -9,9 +9,11 @@
  * refuses an operator watching every namespace there). Interrupted, the rig's processes are
  * killed by scripts/rig/processes.ts.
  */
-import { homedir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { buildOperator } from '../../../scripts/build.ts';
 import { startRig, type Rig } from '../../../scripts/rig/rig.ts';
 import { installCrds } from './kubectl.ts';
 
@@ -29,10 +31,15 @@ declare module 'vitest' {
 }
 
 let rig: Rig | undefined;
+let bundleDir: string | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   const external = process.env.USE_EXISTING_CLUSTER === 'true';
   const started = Date.now();
+  // the operator processes run the bundle the image ships (a second's build, once per run; a
+  // bundle starts in a fifth of the CPU of ~1 000 source modules), from this run's sources
+  bundleDir = mkdtempSync(join(tmpdir(), 'booking-operator-dist-'));
+  await buildOperator(bundleDir);
   rig = await startRig({
     kubeconfig: external ? (process.env.KUBECONFIG ?? join(homedir(), '.kube', 'config')) : undefined,
     nodes: 3,
@@ -44,8 +51,10 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('rig', info);
   // the workers are started after this, with this process's environment
   process.env.RIG_SHARED_KUBECONFIG = rig.kubeconfig;
+  process.env.BOOKING_OPERATOR_BUNDLE = join(bundleDir, 'cli/main.js');
 }
 
 export async function teardown(): Promise<void> {
   await rig?.stop();
+  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
 }

@@ -1,4 +1,8 @@
-/** Runs the operator from source as a child process against the rig, as a user would. */
+/**
+ * Runs the operator as a child process against the rig, as a user would: the bundle the image
+ * ships when BOOKING_OPERATOR_BUNDLE names one (global-setup.ts builds it once per run from the
+ * current sources), otherwise from source.
+ */
 import { type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +23,7 @@ export interface OperatorProcess {
 }
 
 /**
- * The operator, started from source (killed with this process if the test does not stop it). On
+ * The operator, started (killed with this process if the test does not stop it). On
  * the shared rig (global-setup.ts), where test files run in parallel, `env.WATCH_NAMESPACES` must
  * name the file's own namespaces: an operator watching every namespace would reconcile the other
  * files' platforms too.
@@ -31,7 +35,7 @@ export async function startOperatorProcess(kubeconfig: string, opts: { identity?
   const metricsPort = await freePort();
   const identity = opts.identity ?? `op-${metricsPort}`;
   const log = join(opts.logDir, `${identity}.log`);
-  const proc = spawnOwned(process.execPath, [join(REPO, 'bin/booking-operator.js'), 'run'], {
+  const proc = spawnOwned(process.execPath, [process.env.BOOKING_OPERATOR_BUNDLE ?? join(REPO, 'bin/booking-operator.js'), 'run'], {
     env: {
       ...process.env,
       KUBECONFIG: kubeconfig,
