@@ -33,9 +33,10 @@ LABEL org.opencontainers.image.title="booking-operator" \
       org.opencontainers.image.created="${CREATED}" \
       org.opencontainers.image.base.name="gcr.io/distroless/nodejs22-debian12:nonroot"
 WORKDIR /app
-# distroless keeps node at /nodejs/bin, off the default PATH; the Helm chart's Deployment runs
-# `node dist/cli/main.js run`, so put it on the PATH.
+# distroless keeps node at /nodejs/bin, off the default PATH: put it there for `kubectl exec`
+# (`node dist/cli/main.js render …`). The chart and cdk8s run the ENTRYPOINT with `args: [run]`.
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     PATH=/nodejs/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 COPY --from=build --chown=65532:65532 /app/dist ./dist
 COPY --chown=65532:65532 package.json ./
@@ -44,5 +45,7 @@ USER 65532:65532
 EXPOSE 8080 8081
 # Exec form, no shell and no init: node is PID 1 and receives SIGTERM itself; the operator
 # installs SIGTERM/SIGINT handlers (release the leader Lease, finish the reconcile in flight).
-ENTRYPOINT ["/nodejs/bin/node", "dist/cli/main.js"]
+# The node flags (scripts/build.ts NODE_ARGS, measured in docs/benchmarks.md) keep peak RSS near
+# the live heap; the chart and cdk8s pass only `args`, so this is their one home.
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "--optimize-for-size", "dist/cli/main.js"]
 CMD ["run"]

@@ -177,7 +177,8 @@ function deployment(env: EnvironmentConfig): Manifest {
               image: `${op.imageRepository ?? DEFAULT_IMAGE_REPOSITORY}:${op.imageTag}`,
               imagePullPolicy: 'IfNotPresent',
               workingDir: '/app',
-              command: ['node', 'dist/cli/main.js', 'run'],
+              // the image's ENTRYPOINT runs node with its measured memory flags (Dockerfile)
+              args: ['run'],
               env: [
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },

@@ -159,7 +159,9 @@ describe('Deployment', () => {
   it('runs two leader-elected replicas of the pinned image', () => {
     expect(deploy.spec.replicas).toBe(2);
     expect(container.image).toBe('ghcr.io/booking-io/booking-operator:0.1.0');
-    expect(container.command).toEqual(['node', 'dist/cli/main.js', 'run']);
+    // the image's ENTRYPOINT (node, its flags, the bundle) runs; the chart passes the subcommand
+    expect(container.command).toBeUndefined();
+    expect(container.args).toEqual(['run']);
     expect(container.workingDir).toBe('/app');
     expect(env.LEADER_ELECT).toBe('true');
     expect(pod.terminationGracePeriodSeconds).toBe(30);

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { NODE_ARGS, NODE_ENV } from '../../scripts/build.ts';
 import { REPO_ROOT, helmTemplate } from './helm.ts';
 
 interface Instruction {
@@ -90,7 +91,8 @@ describe('Dockerfile', () => {
 
   it('starts node directly, with no shell (distroless has none)', () => {
     const entrypoint = JSON.parse(last(final, 'ENTRYPOINT') ?? 'null');
-    expect(entrypoint).toEqual(['/nodejs/bin/node', 'dist/cli/main.js']);
+    // node's flags are the measured ones the tests and the bench run with (scripts/build.ts)
+    expect(entrypoint).toEqual(['/nodejs/bin/node', ...NODE_ARGS, 'dist/cli/main.js']);
     expect(JSON.parse(last(final, 'CMD') ?? 'null')).toEqual(['run']);
     for (const op of ['ENTRYPOINT', 'CMD']) {
       expect(last(final, op), `${op} in exec (JSON) form`).toMatch(/^\[/);
@@ -99,12 +101,16 @@ describe('Dockerfile', () => {
     expect(final.body.filter((i) => i.op === 'RUN'), 'no RUN in the distroless stage').toEqual([]);
   });
 
-  it('lets the chart’s `node dist/cli/main.js run` command find node in /app', () => {
+  it('is run by the chart through its ENTRYPOINT, in /app, with the memory settings the bench measured', () => {
     const container = helmTemplate().find((o) => o.kind === 'Deployment')?.spec.template.spec.containers[0];
-    expect(container.command[0]).toBe('node');
-    const path = /PATH=(\S+)/.exec(final.body.filter((i) => i.op === 'ENV').map((i) => i.args).join(' '))?.[1] ?? '';
-    expect(path.split(':')).toContain('/nodejs/bin');
+    expect(container.command).toBeUndefined();
+    expect(container.args).toEqual(['run']);
     expect(last(final, 'WORKDIR')).toBe(container.workingDir);
+    const env = final.body.filter((i) => i.op === 'ENV').map((i) => i.args).join(' ');
+    for (const [k, v] of Object.entries(NODE_ENV)) expect(env).toMatch(new RegExp(`\\b${k}=${v}\\b`));
+    // node on the PATH too, for `kubectl exec … node dist/cli/main.js render …`
+    const path = /PATH=(\S+)/.exec(env)?.[1] ?? '';
+    expect(path.split(':')).toContain('/nodejs/bin');
   });
 
   it('carries OCI labels', () => {

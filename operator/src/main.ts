@@ -2,9 +2,15 @@
  * The operator process: informers start at once (a standby keeps warm caches), workers start
  * when this replica becomes leader. SIGTERM/SIGINT: stop taking work, drain in-flight
  * reconciles within the grace period (their writes stop at the renew deadline, as the lease is
- * no longer renewed), release the lease, flush logs, exit 0. Losing the lease stops all work at
- * once — no further reconcile starts, no further write is sent — and exits 1 (as
- * controller-runtime does) so the pod restarts clean.
+ * no longer renewed), end the watches, release the lease, close the HTTP servers, flush logs,
+ * exit 0. Losing the lease stops all work at once — no further reconcile starts, no further write
+ * is sent — and exits 1 (as controller-runtime does) so the pod restarts clean.
+ *
+ * The process is gone at most `shutdownGraceMs` + STOP_MARGIN_MS (25 + 5 s: the chart's
+ * terminationGracePeriodSeconds) after the signal: the drain takes at most the grace period, each
+ * later step is bounded on its own (the watches' end 2 s, then the lease's release and the servers'
+ * close side by side, 2 s), and whatever is still open then — a reconcile that outlived the grace
+ * period, in a request — does not hold the exit.
  */
 import { pino, type Logger } from 'pino';
 import { configFromEnv, type Config } from './config.ts';
@@ -13,11 +19,12 @@ import { EventRecorder } from './controller/events.ts';
 import { LeaderElector } from './controller/leader.ts';
 import { CONTROLLER, Metrics } from './controller/metrics.ts';
 import { Reconciler } from './controller/reconciler.ts';
-import { serve } from './controller/server.ts';
+import { closeServer, serve } from './controller/server.ts';
 import { kubeAckWriter } from './data/ack-removal.ts';
 import { dataServicesFor } from './data/index.ts';
 import { securityParts } from './security/parts.ts';
 import { KubeClient } from './kube/client.ts';
+import { readSecretData } from './kube/secret-data.ts';
 import { DEFAULT_CLUSTER_NAME } from './render/names.ts';
 
 export interface Operator {
@@ -54,10 +61,7 @@ export async function startOperator(config: Config, log: Logger = pino({ level: 
       context,
       ackLookup: (apiVersion, kind, ns, name) => controller.get(apiVersion, kind, ns, name) as { spec?: any; status?: any } | undefined,
       ackWriter: kubeAckWriter((p) => controller.owned(p), client),
-      readSecret: async (ns, name) => {
-        const s = await client.get({ apiVersion: 'v1', kind: 'Secret', name, namespace: ns });
-        return s ? Object.fromEntries(Object.entries((s.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])) : undefined;
-      },
+      readSecret: (ns, name) => readSecretData(client, ns, name),
       sdk,
       masterSecrets,
     }),
@@ -77,9 +81,8 @@ export async function startOperator(config: Config, log: Logger = pino({ level: 
     log.info('shutting down');
     elector?.stop();
     await controller.stop(config.shutdownGraceMs);
-    await elector?.release();
-    metricsSrv.server.close();
-    healthSrv.server.close();
+    const servers = [...new Set([metricsSrv.server, healthSrv.server])];
+    await Promise.all([elector && within(elector.release(), LEASE_RELEASE_MS), ...servers.map((server) => closeServer(server, SERVER_CLOSE_MS))]);
     metrics.leader.set({ name: config.leaseName }, 0);
     log.flush?.();
     resolveFinished(code);
@@ -117,6 +120,21 @@ export async function startOperator(config: Config, log: Logger = pino({ level: 
   return { controller, client, metrics, elector, ports: { metrics: metricsSrv.port, health: healthSrv.port }, finished, shutdown: () => shutdown(0) };
 }
 
+/** After the drain: the watches' end (controller.ts, 2 s), then these side by side. */
+const LEASE_RELEASE_MS = 2_000;
+const SERVER_CLOSE_MS = 1_000;
+/** Beyond the grace period, from the signal to the exit: the steps above, and one to spare. */
+export const STOP_MARGIN_MS = 5_000;
+/** How long what is still open after the shutdown may keep the process. */
+const LINGER_MS = 500;
+
+/** Waits for `p` (its failure included), `ms` at most: what it still does then does not hold the exit. */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => {}), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
+
 async function loadSdkProvider(config: Config, log: Logger) {
   try {
     const mod = await import('./aws/provider.ts');
@@ -145,9 +163,21 @@ export async function runOperator(): Promise<number> {
   const op = await startOperator(config, log);
   const onSignal = (sig: string) => {
     log.info({ signal: sig }, 'signal received');
+    // every step of the shutdown is bounded; this holds should one of them not end all the same
+    setTimeout(() => exit(log, 1, 'shutdown did not finish in time'), config.shutdownGraceMs + STOP_MARGIN_MS).unref();
     void op.shutdown();
   };
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));
-  return op.finished;
+  const code = await op.finished;
+  // the process ends by itself once nothing is open; a reconcile that outlived the grace period
+  // (in a request or an AWS call) must not keep it alive for as long as that takes
+  setTimeout(() => exit(log, code, 'work still open after the shutdown'), LINGER_MS).unref();
+  return code;
+}
+
+function exit(log: Logger, code: number, why: string): void {
+  log.warn({ open: process.getActiveResourcesInfo() }, `${why}; exiting`);
+  log.flush?.();
+  process.exit(code);
 }

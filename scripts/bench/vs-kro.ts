@@ -29,6 +29,8 @@ export interface RunResult {
   childrenAppliedMs: number;
   readyMs: number;
   cpuSeconds: number;
+  /** kube-apiserver's CPU over the same span (it also serves the bench's own polls, alike for both). */
+  apiserverCpuSeconds: number;
   peakRssMiB: number;
   /** Every write but the leader-election lease's renewals. */
   writes: number;
@@ -102,6 +104,8 @@ async function runOnce(rig: Rig, audit: AuditLog, tool: Tool, ns: string, n: num
   const resource = tool === 'operator' ? 'bookingplatforms' : KRO_PLURAL;
   audit.count();
   const cpu0 = cpuSeconds(pid);
+  const apiserver = rig.pid('kube-apiserver');
+  const api0 = apiserver ? cpuSeconds(apiserver) : NaN;
   let peak = rssMiB(pid).rss;
   const sample = setInterval(() => (peak = Math.max(peak, rssMiB(pid).rss)), 200);
   const t0 = Date.now();
@@ -113,12 +117,13 @@ async function runOnce(rig: Rig, audit: AuditLog, tool: Tool, ns: string, n: num
   }, 30 * 60_000, 250);
   const ready = Date.now() - t0;
   const cpu = cpuSeconds(pid) - cpu0;
+  const apiCpu = apiserver ? cpuSeconds(apiserver) - api0 : NaN;
   const none = { writes: 0, leaseWrites: 0, reads: 0, byVerb: {} };
   const busy = audit.count().get(user) ?? none;
   await new Promise((r) => setTimeout(r, idleMs));
   const idle = audit.count().get(user) ?? none;
   clearInterval(sample);
-  return { tool, n, childrenAppliedMs, readyMs: ready, cpuSeconds: Math.round(cpu * 100) / 100, peakRssMiB: Math.round(Math.max(peak, rssMiB(pid).peak)), writes: busy.writes, reads: busy.reads, idleWritesPerMin: Math.round((idle.writes * 60_000) / idleMs), idleLeaseWritesPerMin: Math.round((idle.leaseWrites * 60_000) / idleMs), byVerb: busy.byVerb };
+  return { tool, n, childrenAppliedMs, readyMs: ready, cpuSeconds: Math.round(cpu * 100) / 100, apiserverCpuSeconds: Math.round(apiCpu * 100) / 100, peakRssMiB: Math.round(Math.max(peak, rssMiB(pid).peak)), writes: busy.writes, reads: busy.reads, idleWritesPerMin: Math.round((idle.writes * 60_000) / idleMs), idleLeaseWritesPerMin: Math.round((idle.leaseWrites * 60_000) / idleMs), byVerb: busy.byVerb };
 }
 
 function readyCount(rig: Rig, resource: string, ns: string): number {
@@ -205,6 +210,7 @@ export function summarize(results: RunResult[]): Row[] {
     ['every child applied (ms)', (r) => r.childrenAppliedMs],
     ['all Ready (ms)', (r) => r.readyMs],
     ['controller CPU (s)', (r) => r.cpuSeconds],
+    ['apiserver CPU (s)', (r) => r.apiserverCpuSeconds],
     ['peak RSS (MiB)', (r) => r.peakRssMiB],
     ['writes', (r) => r.writes],
     ['idle writes / min (besides the lease)', (r) => r.idleWritesPerMin],

@@ -65,6 +65,8 @@ export interface Rig {
   timings: Record<string, number>;
   /** Restart the apiserver in place (same port, same data) — for watch-recovery tests. */
   restartApiserver(): Promise<void>;
+  /** PID of a component the rig started (`kube-apiserver`, `etcd`, …), for the bench's CPU counts. */
+  pid(component: string): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -137,7 +139,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     if (opts.kubeconfig) {
       if (awsEndpoint) await waitFor(`${awsEndpoint}/moto-api/`, 60_000);
       mark('moto');
-      return { dir, kubeconfig: opts.kubeconfig, server: '', awsEndpoint, bin, timings, restartApiserver: async () => {
+      return { dir, kubeconfig: opts.kubeconfig, server: '', awsEndpoint, bin, timings, pid: () => undefined, restartApiserver: async () => {
         throw new Error('restartApiserver: not possible on an external cluster');
       }, stop };
     }
@@ -233,7 +235,8 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       apiserver = start('kube-apiserver', join(bin, 'kube-apiserver'), apiArgs);
       await waitFor(`${server}/readyz`, 120_000, token);
     };
-    return { dir, kubeconfig, server, token, awsEndpoint, auditLog, bin, timings, restartApiserver, stop };
+    const pid = (component: string) => procs.find((p) => p.name === component)?.proc.pid;
+    return { dir, kubeconfig, server, token, awsEndpoint, auditLog, bin, timings, restartApiserver, pid, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -53,9 +53,10 @@ import {
 } from '../data/ledger.ts';
 import { ProviderBusyError, wantedServices, type DataObservation, type DataServices, type ServiceName } from '../data/types.ts';
 import { KubeError, type KubeClient, type Obj } from '../kube/client.ts';
+import { readSecretData } from '../kube/secret-data.ts';
 import { finalSnapshotId } from '../render/ack/rds.ts';
 import { platformHasConnection } from '../render/connection.ts';
-import { byApplyOrder, renderPlatform, type KubeObject } from '../render/index.ts';
+import { byApplyOrder, type KubeObject } from '../render/index.ts';
 import { connectionSecretName, databaseMasterSecretName, DEFAULT_CONTEXT, labels, PLATFORM_LABEL, whatsappClaimName, type RenderContext } from '../render/names.ts';
 import { observeSecurity, removeSecurity, securityNeedsCleanup, type SecurityEnv, type SecurityPart } from '../security/index.ts';
 import { releaseGeneratedSecret } from '../security/secrets/index.ts';
@@ -67,6 +68,7 @@ import type { Metrics } from './metrics.ts';
 import { jobState, podFailure, podToQuote, WAITING_FOR_MIGRATIONS, type MigrationGate } from './migrations.ts';
 import { done, requeue, retry, terminal, type Outcome } from './outcome.ts';
 import { predecessors } from './predecessor.ts';
+import { RenderMemo } from './render-memo.ts';
 import { computeStatus, workloadState, type Removals, type WorkloadObservation } from './status.ts';
 
 export const FINALIZER = 'platform.booking.io/cleanup';
@@ -132,6 +134,8 @@ export class Reconciler {
   private readonly ctx: RenderContext;
   /** Refused objects by platform key, then object key: a refusal is terminal, never a retry storm. */
   private readonly refusals = new Map<string, Map<string, Refusal>>();
+  /** Each platform's last render, reused while its input is unchanged (render-memo.ts). */
+  readonly renders = new RenderMemo();
   constructor(deps: ReconcilerDeps) {
     this.d = deps;
     this.ctx = deps.context ?? DEFAULT_CONTEXT;
@@ -144,6 +148,7 @@ export class Reconciler {
     if (!raw) {
       this.d.metrics.clearPlatform(namespace, name);
       this.refusals.delete(key);
+      this.renders.drop(key);
       return done();
     }
     const log = this.d.log.child({ platform: key, reconcileId: randomUUID().slice(0, 8), generation: raw.metadata.generation });
@@ -210,7 +215,7 @@ export class Reconciler {
     // 8. render desired state
     const conn = connectionData(p, data);
     const masterSecret = ledger.services.database?.secret;
-    const desired = renderPlatform(p, { connectionHash: conn ? connectionHash(conn) : undefined, fileSystemId: data.fileSystem?.fileSystemId, accessPointId: data.fileSystem?.accessPointId, ...(masterSecret ? { masterSecretName: masterSecret } : {}), ...security.facts }, this.ctx);
+    const desired = this.renders.render(`${namespace}/${name}`, p, { connectionHash: conn ? connectionHash(conn) : undefined, fileSystemId: data.fileSystem?.fileSystemId, accessPointId: data.fileSystem?.accessPointId, ...(masterSecret ? { masterSecretName: masterSecret } : {}), ...security.facts }, this.ctx);
     // only a platform with a data service has one (an empty Secret would be an object `render` does not show)
     if (conn && platformHasConnection(p)) desired.push(connectionSecret(p, conn));
     desired.push(...security.objects);
@@ -685,10 +690,7 @@ export class Reconciler {
       ctx: this.ctx,
       raw,
       get: (apiVersion, kind, namespace, name) => this.d.store.get(apiVersion, kind, namespace, name),
-      readSecret: async (namespace, name) => {
-        const s = await this.d.client.get({ apiVersion: 'v1', kind: 'Secret', name, namespace });
-        return s ? Object.fromEntries(Object.entries((s.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])) : undefined;
-      },
+      readSecret: (namespace, name) => readSecretData(this.d.client, namespace, name),
       create: async (obj) => {
         await this.d.client.create(obj as unknown as Obj);
       },

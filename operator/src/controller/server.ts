@@ -37,6 +37,26 @@ export function serve(port: number, probes: Probes, registry: Registry | undefin
   });
 }
 
+/**
+ * Stops listening and ends every connection within `graceMs`: idle keep-alive ones at once, one
+ * still answering (a scrape under way, a request whose headers never finish) when the time is up.
+ * `server.close()` alone leaves the latter open until Node's own request timeouts (minutes).
+ * Resolves once all are closed, at the latest `graceMs` later.
+ */
+export function closeServer(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const cut = setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, graceMs);
+    server.close(() => {
+      clearTimeout(cut);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
 function answer(res: import('node:http').ServerResponse, ok: boolean): void {
   res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' });
   res.end(ok ? 'ok\n' : 'not ready\n');

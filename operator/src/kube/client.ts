@@ -9,10 +9,15 @@
  * Bodies travel as plain JSON. client-node's typed ObjectSerializer is deliberately not used for
  * objects: it renames and drops fields it does not model (a NetworkPolicy's `from` became `_from`
  * and was lost, opening the policy to all ingress), and it turns timestamps into Dates. client-node
- * still provides configuration, authentication and watches; one keep-alive agent serves every
- * request.
+ * still provides configuration and authentication; one keep-alive agent serves every request.
+ *
+ * Watches are our own requests too, and end the moment their signal fires, from the first byte
+ * on. client-node's Watch hands out its abort handle only once the answer's headers have arrived:
+ * a watch stopped while it waited for them (an apiserver slow to answer, a re-watch under way)
+ * went on until the server closed it — its timeout, 300 s — and held the process that long after
+ * SIGTERM.
  */
-import { KubeConfig, Watch, type KubernetesObject } from '@kubernetes/client-node';
+import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { Agent, request, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { FIELD_MANAGER } from '../render/names.ts';
@@ -56,8 +61,9 @@ export class KubeError extends Error {
 
 export class KubeClient {
   readonly kc: KubeConfig;
-  private readonly watcher: Watch;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  /** Watches hold their connection for minutes: kept out of the request pool, whose sockets they would take. */
+  private readonly watchAgent = new Agent({ keepAlive: false });
   private readonly server: URL;
   /** Called after every request (metrics hook): verb and HTTP code. */
   onRequest: (verb: string, code: number) => void = () => {};
@@ -68,12 +74,17 @@ export class KubeClient {
   mayWrite: () => boolean = () => true;
   private readonly discovery = new Map<string, Map<string, { name: string; namespaced: boolean }>>();
 
+  /** The kubeconfig's TLS files and credentials as request options, and when they were read. */
+  private credentials?: { at: number; options: RequestOptions };
+  /**
+   * How long they are reused. client-node reads the CA (and key, token) files on every call: that
+   * was ~4% of the operator's CPU in the bench. A projected ServiceAccount token is renewed by the
+   * kubelet long before it expires (at 80% of an hour), so 10 s late is nothing.
+   */
+  credentialsTtlMs = 10_000;
+
   constructor(kc: KubeConfig) {
     this.kc = kc;
-    this.watcher = new Watch(kc);
-    // client-node aborts a watch after 30 s without data; our informers run their own watchdog
-    // sized to the server-side watch timeout, so give client-node's a bound above it
-    (this.watcher as unknown as { requestTimeoutMs: number }).requestTimeoutMs = 360_000;
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     this.server = new URL(cluster.server);
@@ -95,9 +106,9 @@ export class KubeClient {
     }
   }
 
-  async list(apiVersion: string, kind: string, opts: { namespace?: string; labelSelector?: string } = {}): Promise<{ items: Obj[]; resourceVersion: string }> {
+  async list(apiVersion: string, kind: string, opts: { namespace?: string; labelSelector?: string } & RequestControl = {}): Promise<{ items: Obj[]; resourceVersion: string }> {
     const query = opts.labelSelector ? `?labelSelector=${encodeURIComponent(opts.labelSelector)}` : '';
-    const res = await this.send<{ items?: Obj[]; metadata?: { resourceVersion?: string } }>('list', 'GET', (await this.collectionPath(apiVersion, kind, opts.namespace)) + query);
+    const res = await this.send<{ items?: Obj[]; metadata?: { resourceVersion?: string } }>('list', 'GET', (await this.collectionPath(apiVersion, kind, opts.namespace)) + query, undefined, undefined, opts.signal);
     return { items: (res.items ?? []).map((o) => ({ ...o, apiVersion, kind })), resourceVersion: res.metadata?.resourceVersion ?? '' };
   }
 
@@ -151,11 +162,72 @@ export class KubeClient {
   }
 
   /**
-   * Watch a collection from `resourceVersion`. Resolves with an AbortController; `done` is called
-   * once when the stream ends (err undefined for a normal server-side close).
+   * Watches a collection (`params`: resourceVersion, timeoutSeconds, …), calling `onEvent` for each
+   * event. Resolves when the server ends the stream (its timeout), and as soon as `signal` fires,
+   * whether the answer has begun or not: the connection is closed then. Rejects when the answer is
+   * not 200 (a KubeError with its code), the connection fails, or `onEvent` throws.
    */
-  async watch(path: string, params: Record<string, string | number | boolean | undefined>, onEvent: (e: WatchEvent) => void, done: (err?: unknown) => void): Promise<AbortController> {
-    return this.watcher.watch(path, params, (type, object) => onEvent({ type: type as WatchEvent['type'], object }), (err) => done(err ?? undefined));
+  async watch(path: string, params: Record<string, string | number | boolean | undefined>, onEvent: (e: WatchEvent) => void, opts: RequestControl = {}): Promise<void> {
+    const { signal } = opts;
+    const query = new URLSearchParams({ watch: 'true' });
+    for (const [k, v] of Object.entries(params)) if (v !== undefined) query.set(k, String(v));
+    const options = await this.requestOptions('GET');
+    if (signal?.aborted) return;
+    const url = new URL(`${path}?${query}`, this.server);
+    const secure = url.protocol === 'https:';
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const end = (err?: unknown) => {
+        if (settled) return;
+        settled = true;
+        if (err && !signal?.aborted) reject(err);
+        else resolve();
+      };
+      const req = (secure ? request : httpRequest)(url, { ...options, ...(secure ? { agent: this.watchAgent } : {}), signal }, (res) => {
+        res.setEncoding('utf8');
+        let pending = '';
+        if (res.statusCode !== 200) {
+          res.on('data', (c: string) => (pending += c));
+          res.on('end', () => {
+            let status: { message?: string; reason?: string } | undefined;
+            try {
+              status = JSON.parse(pending);
+            } catch {
+              status = undefined;
+            }
+            end(new KubeError(status?.message ?? `watch ${path}: HTTP ${res.statusCode}`, res.statusCode ?? 0, status?.reason));
+          });
+        } else {
+          // one JSON event per line; a chunk may end mid-line
+          res.on('data', (chunk: string) => {
+            pending += chunk;
+            for (let nl = pending.indexOf('\n'); nl >= 0 && !settled && !signal?.aborted; nl = pending.indexOf('\n')) {
+              const line = pending.slice(0, nl).trim();
+              pending = pending.slice(nl + 1);
+              if (!line) continue;
+              let e: WatchEvent;
+              try {
+                e = JSON.parse(line);
+              } catch {
+                continue;
+              }
+              try {
+                onEvent({ type: e.type, object: e.object });
+              } catch (err) {
+                end(err);
+                req.destroy();
+              }
+            }
+          });
+          res.on('end', () => end());
+        }
+        res.on('error', end);
+        // closed before its end: cut off (an abort resolves instead)
+        res.on('close', () => end(new Error(`watch ${path}: connection closed`)));
+      });
+      req.on('error', end);
+      req.end();
+    });
   }
 
   /** The REST path of a collection. */
@@ -200,11 +272,21 @@ export class KubeClient {
     }
   }
 
+  /** Options of one request: method, JSON accepted, and the kubeconfig's TLS and credentials (reused for `credentialsTtlMs`). */
+  private async requestOptions(method: string): Promise<RequestOptions> {
+    if (!this.credentials || Date.now() - this.credentials.at >= this.credentialsTtlMs) {
+      const options: RequestOptions = { headers: {} };
+      await this.kc.applyToHTTPSOptions(options);
+      this.credentials = { at: Date.now(), options };
+    }
+    const { options } = this.credentials;
+    return { ...options, method, headers: { ...(options.headers as Record<string, string>), accept: 'application/json' } };
+  }
+
   /** One HTTP request with the kubeconfig's credentials; JSON in, JSON out. */
   private async send<T>(verb: string, method: string, path: string, body?: unknown, contentType = 'application/json', signal?: AbortSignal): Promise<T> {
     if (method !== 'GET' && !this.mayWrite()) throw new KubeError(`${method} ${path}: write refused: this replica is not the leader`, 0, 'NotLeader');
-    const opts: RequestOptions = { method, headers: { accept: 'application/json' } };
-    await this.kc.applyToHTTPSOptions(opts);
+    const opts = await this.requestOptions(method);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const url = new URL(path, this.server);
     const headers = { ...(opts.headers as Record<string, string>), ...(payload ? { 'content-type': contentType, 'content-length': String(payload.length) } : {}) };

@@ -6,6 +6,9 @@
  * resourceVersion with bookmarks, re-watching after a normal close and relisting on 410 Gone.
  * Errors back off exponentially (capped); a watchdog aborts a watch that has been silent for
  * longer than the server's own timeout, so a stalled connection is noticed and replaced.
+ *
+ * stop() ends it at once, wherever it is: the list or watch request under way is aborted (before
+ * its answer too) and its connection closed, so nothing of it holds the process after SIGTERM.
  */
 import type { Logger } from 'pino';
 import { KubeError, type KubeClient, type Obj } from './client.ts';
@@ -45,7 +48,8 @@ export class Informer {
   private synced = false;
   private markSynced!: () => void;
   private readonly firstSync = new Promise<void>((resolve) => (this.markSynced = resolve));
-  private abort?: AbortController;
+  /** Fired by stop(): aborts the list or watch request under way. */
+  private readonly halt = new AbortController();
   private readonly sleeper = new Sleeper();
   /** Last time anything arrived (for health). */
   lastActivity = Date.now();
@@ -104,12 +108,12 @@ export class Informer {
 
   stop(): void {
     this.stopped = true;
-    this.abort?.abort();
+    this.halt.abort();
     this.sleeper.interrupt();
   }
 
   private async relist(): Promise<string> {
-    const { items, resourceVersion } = await this.client.list(this.opts.apiVersion, this.opts.kind, { namespace: this.opts.namespace, labelSelector: this.opts.labelSelector });
+    const { items, resourceVersion } = await this.client.list(this.opts.apiVersion, this.opts.kind, { namespace: this.opts.namespace, labelSelector: this.opts.labelSelector, signal: this.halt.signal });
     const seen = new Set<string>();
     for (const item of items) {
       const o = this.keep(item);
@@ -136,53 +140,49 @@ export class Informer {
     const watchdogMs = this.opts.watchdogMs ?? (timeout + 30) * 1000;
     let resourceVersion = rv;
     while (!this.stopped) {
-      const ended = await new Promise<{ err?: unknown; gone?: boolean }>((resolve) => {
-        let settled = false;
-        const finish = (r: { err?: unknown; gone?: boolean }) => {
-          if (settled) return;
-          settled = true;
-          clearInterval(watchdog);
-          resolve(r);
-        };
-        const watchdog = setInterval(() => {
-          if (Date.now() - this.lastActivity > watchdogMs) {
-            this.log.warn({ silentMs: Date.now() - this.lastActivity }, 'watch silent for too long; restarting');
-            this.abort?.abort();
-            finish({ err: new Error('watchdog: watch stalled') });
-          }
-        }, Math.min(watchdogMs, 5000));
-        this.client
-          .watch(
-            path,
-            { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: timeout, labelSelector: this.opts.labelSelector },
-            (e) => {
-              this.lastActivity = Date.now();
-              if (e.type === 'ERROR') {
-                const code = e.object?.code;
-                finish(code === 410 ? { gone: true } : { err: new KubeError(e.object?.message ?? 'watch error', code ?? 0) });
-                this.abort?.abort();
-                return;
-              }
-              const newRv = e.object?.metadata?.resourceVersion;
-              if (newRv) resourceVersion = newRv;
-              if (e.type === 'BOOKMARK') return;
-              const o = this.keep({ apiVersion: this.opts.apiVersion, kind: this.opts.kind, ...(e.object as Obj) });
-              const k = key(o.metadata.namespace, o.metadata.name);
-              if (e.type === 'DELETED') {
-                const old = this.remove(k);
-                this.emit('delete', old ?? o);
-              } else {
-                this.upsert(k, o);
-              }
-            },
-            (err) => finish(err && !this.stopped ? { err, gone: (err as { code?: number }).code === 410 } : {}),
-          )
-          .then((ctrl) => {
-            this.abort = ctrl;
-            if (settled) ctrl.abort();
-          })
-          .catch((err) => finish({ err }));
-      });
+      // this watch ends on stop(), on an ERROR event and when the watchdog finds it silent
+      const watch = new AbortController();
+      let ended: { err?: unknown; gone?: boolean } = {};
+      const fail = (r: { err?: unknown; gone?: boolean }) => {
+        ended = r;
+        watch.abort();
+      };
+      const watchdog = setInterval(() => {
+        if (Date.now() - this.lastActivity > watchdogMs) {
+          this.log.warn({ silentMs: Date.now() - this.lastActivity }, 'watch silent for too long; restarting');
+          fail({ err: new Error('watchdog: watch stalled') });
+        }
+      }, Math.min(watchdogMs, 5000));
+      try {
+        await this.client.watch(
+          path,
+          { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: timeout, labelSelector: this.opts.labelSelector },
+          (e) => {
+            this.lastActivity = Date.now();
+            if (e.type === 'ERROR') {
+              const code = e.object?.code;
+              fail(code === 410 ? { gone: true } : { err: new KubeError(e.object?.message ?? 'watch error', code ?? 0) });
+              return;
+            }
+            const newRv = e.object?.metadata?.resourceVersion;
+            if (newRv) resourceVersion = newRv;
+            if (e.type === 'BOOKMARK') return;
+            const o = this.keep({ apiVersion: this.opts.apiVersion, kind: this.opts.kind, ...(e.object as Obj) });
+            const k = key(o.metadata.namespace, o.metadata.name);
+            if (e.type === 'DELETED') {
+              const old = this.remove(k);
+              this.emit('delete', old ?? o);
+            } else {
+              this.upsert(k, o);
+            }
+          },
+          { signal: AbortSignal.any([this.halt.signal, watch.signal]) },
+        );
+      } catch (err) {
+        ended = { err, gone: err instanceof KubeError && err.code === 410 };
+      } finally {
+        clearInterval(watchdog);
+      }
       if (this.stopped) return;
       if (ended.gone) {
         this.log.info('watch expired (410 Gone); relisting');

@@ -6,6 +6,7 @@
 import { type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { NODE_ARGS, NODE_ENV } from '../../../scripts/build.ts';
 import { spawnOwned, stopOwned } from '../../../scripts/rig/processes.ts';
 import { freePort, waitFor } from '../../../scripts/rig/rig.ts';
 import { REPO } from './kubectl.ts';
@@ -35,8 +36,12 @@ export async function startOperatorProcess(kubeconfig: string, opts: { identity?
   const metricsPort = await freePort();
   const identity = opts.identity ?? `op-${metricsPort}`;
   const log = join(opts.logDir, `${identity}.log`);
-  const proc = spawnOwned(process.execPath, [process.env.BOOKING_OPERATOR_BUNDLE ?? join(REPO, 'bin/booking-operator.js'), 'run'], {
+  // the bundle runs with the image's node flags (BOOKING_OPERATOR_NODE_ARGS overrides them)
+  const bundle = process.env.BOOKING_OPERATOR_BUNDLE;
+  const nodeArgs = process.env.BOOKING_OPERATOR_NODE_ARGS?.split(' ').filter(Boolean) ?? (bundle ? NODE_ARGS : []);
+  const proc = spawnOwned(process.execPath, [...nodeArgs, bundle ?? join(REPO, 'bin/booking-operator.js'), 'run'], {
     env: {
+      ...(bundle ? NODE_ENV : {}),
       ...process.env,
       KUBECONFIG: kubeconfig,
       POD_NAME: identity,
@@ -58,7 +63,9 @@ export async function startOperatorProcess(kubeconfig: string, opts: { identity?
     await stopOwned(proc, 'SIGKILL');
     throw new Error(`the operator did not become ready (log: ${log}): ${(err as Error).message}`, { cause: err });
   }
-  const metrics = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  // a fresh connection each time: a kept-alive one can be closed by the server's keep-alive
+  // timeout just as it is reused ("other side closed", seen in a loaded run)
+  const metrics = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: { connection: 'close' } })).text();
   return {
     proc,
     metricsPort,

@@ -14,7 +14,6 @@
  *   from the ExternalSecret of the same name (delivery `external-secrets`).
  */
 import type { BookingPlatform, SecretEntry } from '../../api/types.generated.ts';
-import type { Obj } from '../../kube/client.ts';
 import type { KubeObject } from '../../render/index.ts';
 import { childName, labels, MANAGED_BY, PLATFORM_LABEL, shortHash } from '../../render/names.ts';
 
@@ -105,9 +104,4 @@ export function externalSecret(p: BookingPlatform): KubeObject | undefined {
 /** Hash of every value the consumers get (and of which Secret holds it): a change rolls them. */
 export function valuesHash(values: Array<{ name: string; secretName: string; value: string }>): string {
   return shortHash([...values].sort((a, b) => a.name.localeCompare(b.name)).map((v) => [v.secretName, v.name, v.value]), 16);
-}
-
-/** A Secret's data decoded (values stay in memory only). */
-export function decodeData(o: Obj | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries((o?.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
 }

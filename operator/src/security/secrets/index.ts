@@ -26,13 +26,13 @@ import { notReady, ready, type ServiceState } from '../../data/types.ts';
 import type { Obj } from '../../kube/client.ts';
 import type { KubeObject } from '../../render/index.ts';
 import { childName, labels, PLATFORM_LABEL } from '../../render/names.ts';
+import { decodeSecretData } from '../../kube/secret-data.ts';
 import { lazyClientPool } from '../lazy-aws.ts';
 import type { PartObservation, SecurityEnv, SecurityPart } from '../types.ts';
 import {
   appSecret,
   appSecretsName,
   CREDENTIAL_FOR_ANNOTATION,
-  decodeData,
   EXTERNAL_SECRET_API,
   externalSecret,
   generatedEntries,
@@ -146,7 +146,7 @@ export function secretsPart(deps: SecretsPartDeps): SecurityPart {
         live = { ...live, data: { ...(live.data ?? {}), ...added } };
       }
     }
-    const data = decodeData(live);
+    const data = decodeSecretData(live);
     return { values: want.map((e) => ({ name: e.name, secretName: name, value: data[e.name]! })), states: [] };
   }
 
@@ -157,7 +157,7 @@ export function secretsPart(deps: SecretsPartDeps): SecurityPart {
     const ns = p.metadata.namespace!;
     const name = appSecretsName(p);
     const live = env.get('v1', 'Secret', ns, name);
-    const liveData = controlledBy(live, 'BookingPlatform') ? decodeData(live) : {};
+    const liveData = controlledBy(live, 'BookingPlatform') ? decodeSecretData(live) : {};
     const kept = (names: string[]) => Object.fromEntries(names.filter((n) => n in liveData).map((n) => [n, liveData[n]!]));
     const piece = (data: Record<string, string>, states: ServiceState[], requeueAfterMs?: number): Piece => ({
       values: entries.filter((e) => e.name in data).map((e) => ({ name: e.name, secretName: name, value: data[e.name]! })),
@@ -204,7 +204,7 @@ export function secretsPart(deps: SecretsPartDeps): SecurityPart {
     const ns = p.metadata.namespace!;
     const name = appSecretsName(p);
     const target = env.get('v1', 'Secret', ns, name) ?? (await env.read('v1', 'Secret', ns, name));
-    const data = controlledBy(target, 'ExternalSecret') ? decodeData(target) : {};
+    const data = controlledBy(target, 'ExternalSecret') ? decodeSecretData(target) : {};
     const values = entries.filter((e) => e.name in data).map((e) => ({ name: e.name, secretName: name, value: data[e.name]! }));
     const refresh = p.spec.secrets!.refreshIntervalSeconds * 1000;
     // from the cache (an optional owned kind, watched once the apiserver serves ESO's CRD; its
