@@ -47,5 +47,5 @@ EXPOSE 8080 8081
 # installs SIGTERM/SIGINT handlers (release the leader Lease, finish the reconcile in flight).
 # The node flags (scripts/build.ts NODE_ARGS, measured in docs/benchmarks.md) keep peak RSS near
 # the live heap; the chart and cdk8s pass only `args`, so this is their one home.
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "--optimize-for-size", "dist/cli/main.js"]
+ENTRYPOINT ["/nodejs/bin/node", "--optimize-for-size", "dist/cli/main.js"]
 CMD ["run"]
