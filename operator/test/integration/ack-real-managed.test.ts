@@ -126,6 +126,6 @@ describe('ack with credentials mode managed, through the real rds-controller', (
     expect(JSON.parse((await aws.secretsManager.send(new GetSecretValueCommand({ SecretId: arn }))).SecretString!).password).toBe(ROTATED);
     expect(secretNames()).not.toContain(`${NAME}-db-master`);
     kubectlOk(rig, ['delete', 'bkp', NAME, '-n', NS, '--wait=false']);
-    await waitUntil('platform gone', () => kubectl(rig, ['get', 'bkp', NAME, '-n', NS]).code !== 0, 60_000, 500);
+    await waitUntil('platform gone', () => kubectl(rig, ['get', 'bkp', NAME, '-n', NS, '-o', 'name']).code !== 0, 60_000, 500);
   });
 });

@@ -232,7 +232,7 @@ describe('deletionPolicy Retain', () => {
     expect(dbWhenGone, `${db.id} retained in AWS`).toMatchObject({ status: 'available' });
     expect(snapshots).toEqual([]);
     // ACK let go of it (retain: finalizer removed, AWS untouched)
-    await waitUntil('DBInstance object released', () => kubectl(rig, ['get', 'dbinstances.rds.services.k8s.aws', db.object.metadata.name, '-n', ns]).code !== 0, 60_000);
+    await waitUntil('DBInstance object released', () => kubectl(rig, ['get', 'dbinstances.rds.services.k8s.aws', db.object.metadata.name, '-n', ns, '-o', 'name']).code !== 0, 60_000);
     const secret = get(['secret', db.masterSecret!, '-n', ns]);
     expect(secret.metadata.ownerReferences ?? []).toEqual([]);
     expect(secret.data.password).toBeTruthy();

@@ -70,21 +70,25 @@ describe.each([
       return o.metadata.deletionTimestamp ? o : undefined;
     }, 60_000);
     expect(bucket.metadata.annotations['services.k8s.aws/deletion-policy']).toBe('retain');
-    // while ACK works, the platform stays and says what it waits for
-    const waiting = get(['bkp', 'ackdb', '-n', ns]);
+    // while ACK works, the platform stays and says what it waits for (once the pass after the
+    // deletes has run: the pass that issues them says "deleting …")
+    const waiting = await waitUntil('the platform to say it waits for ACK', () => {
+      const o = get(['bkp', 'ackdb', '-n', ns]);
+      return o.status.conditions.find((c: any) => c.type === 'Ready').message.includes('waiting for ACK to') ? o : undefined;
+    }, 30_000);
     expect(waiting.status.phase).toBe('Deleting');
     expect(waiting.status.conditions.find((c: any) => c.type === 'Ready').message).toContain(`waiting for ACK to`);
     // ACK finishes
     for (const [plural, name] of [['dbinstances.rds.services.k8s.aws', dbName], ['buckets.s3.services.k8s.aws', bucketName]] as const) {
       kubectlOk(rig, ['patch', plural, name, '-n', ns, '--type=merge', '-p', JSON.stringify({ metadata: { finalizers: null } })]);
     }
-    await waitUntil('platform gone', () => kubectl(rig, ['get', 'bkp', 'ackdb', '-n', ns]).code !== 0, 60_000);
+    await waitUntil('platform gone', () => kubectl(rig, ['get', 'bkp', 'ackdb', '-n', ns, '-o', 'name']).code !== 0, 60_000);
     // the credential of what stays in AWS outlives the platform; with Delete it goes
     const secret = kubectl(rig, ['get', 'secret', 'ackdb-db-master', '-n', ns, '-o', 'json']);
     if (credential === 'kept') expect(JSON.parse(secret.stdout).metadata.ownerReferences ?? []).toEqual([]);
-    else await waitUntil('master Secret deleted', () => kubectl(rig, ['get', 'secret', 'ackdb-db-master', '-n', ns]).code !== 0, 30_000, 500);
+    else await waitUntil('master Secret deleted', () => kubectl(rig, ['get', 'secret', 'ackdb-db-master', '-n', ns, '-o', 'name']).code !== 0, 30_000, 500);
     // the cluster-scoped volume the operator's finalizer took care of
     const pv = whatsappVolumeName({ metadata: { name: 'ackdb', namespace: ns } } as BookingPlatform, DEFAULT_CONTEXT);
-    await waitUntil('PersistentVolume gone', () => kubectl(rig, ['get', 'pv', pv]).code !== 0, 60_000, 500);
+    await waitUntil('PersistentVolume gone', () => kubectl(rig, ['get', 'pv', pv, '-o', 'name']).code !== 0, 60_000, 500);
   });
 });

@@ -35,7 +35,7 @@ let sg: string;
 const oidc = { issuer: 'https://idp.example', authorizationEndpoint: 'https://idp.example/authorize', tokenEndpoint: 'https://idp.example/token', userInfoEndpoint: 'https://idp.example/userinfo', clientSecretRef: { name: 'admin-oidc' } };
 const get = (args: string[]) => JSON.parse(kubectlOk(rig, ['get', ...args, '-o', 'json']));
 const cond = (ns: string, type: string) => get(['bkp', 'shop', '-n', ns]).status?.conditions?.find((c: any) => c.type === type);
-const exists = (args: string[]) => kubectl(rig, ['get', ...args]).code === 0;
+const exists = (args: string[]) => kubectl(rig, ['get', ...args, '-o', 'name']).code === 0;
 const doc = (ns: string, spec: object) => JSON.stringify({ apiVersion: 'platform.booking.io/v1alpha1', kind: 'BookingPlatform', metadata: { name: 'shop', namespace: ns }, spec });
 const base = (host: string) => ({
   backend: { image: 'registry.example/backend:1.0.0', autoscaling: { minReplicas: 1, maxReplicas: 2 } },

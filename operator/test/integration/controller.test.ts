@@ -74,8 +74,8 @@ describe('following the spec', () => {
     patch({ spec: { backend: { image: 'registry.example/backend:9.9.9', autoscaling: { minReplicas: 2, maxReplicas: 5 } }, mcpServers: mcp } });
     await waitUntil('backend image', () => get(['deployment', 'acme-backend', '-n', ns]).spec.template.spec.containers[0].image === 'registry.example/backend:9.9.9');
     expect(get(['hpa', 'acme-backend', '-n', ns]).spec.maxReplicas).toBe(5);
-    await waitUntil('booking-log pruned', () => kubectl(rig, ['get', 'deployment', 'acme-mcp-booking-log', '-n', ns]).code !== 0 && kubectl(rig, ['get', 'service', 'acme-mcp-booking-log', '-n', ns]).code !== 0);
-    expect(kubectl(rig, ['get', 'deployment', 'acme-mcp-calendar', '-n', ns]).code).toBe(0);
+    await waitUntil('booking-log pruned', () => kubectl(rig, ['get', 'deployment', 'acme-mcp-booking-log', '-n', ns, '-o', 'name']).code !== 0 && kubectl(rig, ['get', 'service', 'acme-mcp-booking-log', '-n', ns, '-o', 'name']).code !== 0);
+    expect(kubectl(rig, ['get', 'deployment', 'acme-mcp-calendar', '-n', ns, '-o', 'name']).code).toBe(0);
     await waitUntil('Ready again', () => condition(ns, 'acme', 'Ready')?.status === 'True' && get(['bkp', 'acme', '-n', ns]).status.observedGeneration === get(['bkp', 'acme', '-n', ns]).metadata.generation);
   });
 
@@ -162,9 +162,9 @@ describe('following the spec', () => {
     await waitUntil('Paused', () => get(['bkp', 'acme', '-n', ns]).status.phase === 'Paused');
     kubectlOk(rig, ['delete', 'service', 'acme-admin', '-n', ns]);
     await new Promise((r) => setTimeout(r, 3000));
-    expect(kubectl(rig, ['get', 'service', 'acme-admin', '-n', ns]).code).not.toBe(0);
+    expect(kubectl(rig, ['get', 'service', 'acme-admin', '-n', ns, '-o', 'name']).code).not.toBe(0);
     patch({ spec: { paused: false } });
-    await waitUntil('service back after unpause', () => kubectl(rig, ['get', 'service', 'acme-admin', '-n', ns]).code === 0, 20_000);
+    await waitUntil('service back after unpause', () => kubectl(rig, ['get', 'service', 'acme-admin', '-n', ns, '-o', 'name']).code === 0, 20_000);
   });
 
   it('quotes an ACK Terminal condition in status and reports Stalled', async () => {
@@ -189,7 +189,7 @@ describe('switching a workload to autoscaling', () => {
     const replicasOwners = () => (deployment().metadata.managedFields as any[]).filter((m) => m.fieldsV1?.['f:spec']?.['f:replicas']).map((m) => m.manager);
     kubectl(rig, ['create', 'namespace', ns]);
     kubectlOk(rig, ['apply', '--server-side', '-f', '-'], JSON.stringify(platform({})));
-    await waitUntil('3 replicas available', () => kubectl(rig, ['get', 'deployment', 'ho-chat', '-n', ns]).code === 0 && deployment().status.availableReplicas === 3);
+    await waitUntil('3 replicas available', () => kubectl(rig, ['get', 'deployment', 'ho-chat', '-n', ns, '-o', 'name']).code === 0 && deployment().status.availableReplicas === 3);
     expect(replicasOwners()).toEqual(['booking-operator']);
 
     // every value spec.replicas takes from here on
@@ -200,7 +200,7 @@ describe('switching a workload to autoscaling', () => {
     try {
       await waitUntil('watch started', () => seen.length > 0);
       kubectlOk(rig, ['apply', '--server-side', '-f', '-'], JSON.stringify(platform({ autoscaling: { minReplicas: 2, maxReplicas: 6 } })));
-      await waitUntil('HPA created and replicas let go of', () => kubectl(rig, ['get', 'hpa', 'ho-chat', '-n', ns]).code === 0 && !replicasOwners().includes('booking-operator'), 30_000);
+      await waitUntil('HPA created and replicas let go of', () => kubectl(rig, ['get', 'hpa', 'ho-chat', '-n', ns, '-o', 'name']).code === 0 && !replicasOwners().includes('booking-operator'), 30_000);
       // the controller-manager's HPA controller has looked at it (no metrics here, so it holds at 3)
       await waitUntil('HPA controller ran', () => get(['hpa', 'ho-chat', '-n', ns]).status?.conditions?.length > 0, 60_000);
       expect(deployment().spec.replicas).toBe(3);
@@ -270,7 +270,7 @@ describe('what reaches the apiserver', () => {
     kubectl(rig, ['create', 'namespace', 'np-check']);
     const platform = { apiVersion: 'platform.booking.io/v1alpha1', kind: 'BookingPlatform', metadata: { name: 'npcheck', namespace: 'np-check' }, spec: { provisioner: 'external', backend: { image: 'b:1' } } };
     kubectlOk(rig, ['apply', '--server-side', '-f', '-'], JSON.stringify(platform));
-    await waitUntil('internal policy applied', () => kubectl(rig, ['get', 'networkpolicy', 'npcheck-internal', '-n', 'np-check']).code === 0);
+    await waitUntil('internal policy applied', () => kubectl(rig, ['get', 'networkpolicy', 'npcheck-internal', '-n', 'np-check', '-o', 'name']).code === 0);
     const np = get(['networkpolicy', 'npcheck-internal', '-n', 'np-check']);
     expect(np.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'npcheck', 'app.kubernetes.io/part-of': 'booking-platform' } } }] }]);
   });

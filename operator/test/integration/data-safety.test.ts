@@ -137,7 +137,7 @@ describe('data safety, provisioner sdk', () => {
     expect(await instance(dbId(ns))).toBeUndefined();
     // Delete: no snapshot, and the credential goes with the database
     expect(await snapshotsOf(dbId(ns))).toEqual([]);
-    expect(kubectl(rig, ['get', 'secret', 'shop-db-master', '-n', ns]).code).not.toBe(0);
+    expect(kubectl(rig, ['get', 'secret', 'shop-db-master', '-n', ns, '-o', 'name']).code).not.toBe(0);
   });
 });
 

@@ -241,7 +241,7 @@ async function failMigrations(ns: string, name: string): Promise<void> {
     const live = JSON.parse(kubectlOk(own, ['get', 'job', job, '-n', ns, '-o', 'json']));
     if (live.status?.succeeded) {
       kubectlOk(own, ['delete', 'job', job, '-n', ns, '--wait=true']);
-      await waitUntil('the migrations Job again', () => kubectl(own, ['get', 'job', job, '-n', ns]).code === 0, 60_000, 200);
+      await waitUntil('the migrations Job again', () => kubectl(own, ['get', 'job', job, '-n', ns, '-o', 'name']).code === 0, 60_000, 200);
     }
     const r = kubectl(own, ['patch', 'job', job, '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { active: 0, ready: 0, terminating: 0, failed: 1, succeeded: 0, conditions: [cond('FailureTarget'), cond('Failed')] } })]);
     if (r.code !== 0) console.log(`[helm] could not fail the Job (${r.stderr.trim()}); trying the next one`);

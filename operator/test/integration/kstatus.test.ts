@@ -107,7 +107,7 @@ describe('kstatus agrees with the operator at every step', () => {
     kubectlOk(rig, ['delete', 'bkp', NAME, '-n', NS, '--wait=false']);
     expectKstatus('deleting', await until('Deleting', (o) => o.status?.phase === 'Deleting'), 'Terminating');
     kubectlOk(rig, ['patch', 'dbinstances.rds.services.k8s.aws', dbName, '-n', NS, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
-    await waitUntil('the platform gone', () => kubectl(rig, ['get', 'bkp', NAME, '-n', NS]).code !== 0, 90_000, 500);
+    await waitUntil('the platform gone', () => kubectl(rig, ['get', 'bkp', NAME, '-n', NS, '-o', 'name']).code !== 0, 90_000, 500);
     console.log(`[kstatus]\n${seen.join('\n')}`);
   });
 });

@@ -102,7 +102,7 @@ describe('apiserver restart', () => {
   it('recovers its watches and keeps reconciling', async () => {
     const own = await startRig({ nodes: 1, moto: false, log: (l) => console.log(`[own rig] ${l}`) });
     try {
-      installCrds(own);
+      installCrds(own, 'project'); // its platform needs no ACK or ESO kind
       // without leader election: an apiserver that is down longer than the renew deadline (10 s,
       // seen under load) makes a leader exit, as client-go's do, and a Deployment would restart
       // it; what this test proves is that the watches of a running operator recover
@@ -115,7 +115,7 @@ describe('apiserver restart', () => {
       kubectlOk(own, ['patch', 'bkp', 'restart', '-n', 'restart', '--type=merge', '-p', JSON.stringify({ spec: { backend: { image: 'registry.example/backend:3.0.0' } } })]);
       await waitUntil('change converged after the restart', () => JSON.parse(kubectlOk(own, ['get', 'deployment', 'restart-backend', '-n', 'restart', '-o', 'json'])).spec.template.spec.containers[0].image === 'registry.example/backend:3.0.0', 180_000);
       kubectlOk(own, ['delete', 'service', 'restart-admin', '-n', 'restart']);
-      await waitUntil('drift restored after the restart', () => kubectl(own, ['get', 'service', 'restart-admin', '-n', 'restart']).code === 0, 30_000);
+      await waitUntil('drift restored after the restart', () => kubectl(own, ['get', 'service', 'restart-admin', '-n', 'restart', '-o', 'name']).code === 0, 30_000);
       await op.stop();
     } finally {
       await own.stop();

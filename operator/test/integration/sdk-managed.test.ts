@@ -86,7 +86,7 @@ describe('provisioner sdk with credentials mode managed', () => {
 
   it('deletionPolicy Delete: the database goes, and RDS deletes its secret with it', async () => {
     kubectlOk(rig, ['delete', 'bkp', NAME, '-n', NS, '--wait=false']);
-    await waitUntil('platform gone', () => kubectl(rig, ['get', 'bkp', NAME, '-n', NS]).code !== 0, 90_000, 500);
+    await waitUntil('platform gone', () => kubectl(rig, ['get', 'bkp', NAME, '-n', NS, '-o', 'name']).code !== 0, 90_000, 500);
     const instances = (await aws.rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];
     expect(instances.map((i) => i.DBInstanceIdentifier)).not.toContain(DB_ID);
     const read = await aws.secretsManager.send(new GetSecretValueCommand({ SecretId: arn })).then(() => 'still there', (err: Error) => err.name);

@@ -85,7 +85,7 @@ describe('provisioner sdk', () => {
 
   it('carries out the deletion policies before letting the platform go', async () => {
     kubectlOk(rig, ['delete', 'bkp', 'shop', '-n', 'sdk-shop', '--wait=false']);
-    await waitUntil('platform gone', () => kubectl(rig, ['get', 'bkp', 'shop', '-n', 'sdk-shop']).code !== 0, 120_000, 500);
+    await waitUntil('platform gone', () => kubectl(rig, ['get', 'bkp', 'shop', '-n', 'sdk-shop', '-o', 'name']).code !== 0, 120_000, 500);
     // the final snapshot is named per deletion: `<db id>-final-<UTC time the deletion began>`
     const snapshots = ((await rds.send(new DescribeDBSnapshotsCommand({}))).DBSnapshots ?? []).filter((s) => s.DBInstanceIdentifier === DB_ID);
     expect(snapshots.map((s) => s.DBSnapshotIdentifier)).toEqual([expect.stringMatching(new RegExp(`^${finalSnapshotId(shop, { clusterName: CLUSTER })}-\\d{8}t\\d{6}$`))]);
@@ -96,6 +96,6 @@ describe('provisioner sdk', () => {
     const fs = (await aws.efs.send(new DescribeFileSystemsCommand({}))).FileSystems ?? [];
     expect(fs.some((f) => f.Tags?.some((t) => t.Key === 'booking.io/platform' && t.Value === 'sdk-shop/shop'))).toBe(true);
     // the cluster-scoped volume goes too, once its claim is garbage-collected (pv-protection)
-    await waitUntil('PersistentVolume gone', () => kubectl(rig, ['get', 'pv', PV_NAME]).code !== 0, 60_000, 500);
+    await waitUntil('PersistentVolume gone', () => kubectl(rig, ['get', 'pv', PV_NAME, '-o', 'name']).code !== 0, 60_000, 500);
   });
 });

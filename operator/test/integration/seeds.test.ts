@@ -71,7 +71,7 @@ afterAll(async () => {
     kubectl(rig, ['annotate', 'bkp', s.name, '-n', s.ns, 'platform.booking.io/skip-cleanup=true']);
     kubectl(rig, ['delete', 'bkp', s.name, '-n', s.ns, '--wait=false']);
   }
-  await waitUntil('seed platforms gone', () => SEEDS.every((s) => kubectl(rig, ['get', 'bkp', s.name, '-n', s.ns]).code !== 0), 60_000, 500).catch((e) => console.warn(String(e)));
+  await waitUntil('seed platforms gone', () => SEEDS.every((s) => kubectl(rig, ['get', 'bkp', s.name, '-n', s.ns, '-o', 'name']).code !== 0), 60_000, 500).catch((e) => console.warn(String(e)));
   await Promise.all([ackOp?.stop(), sdkOp?.stop()]);
 });
 

@@ -27,8 +27,8 @@ import { waitUntil } from '../rig/wait.ts';
 
 // a rig of its own: these tests cordon every node and lose nodes, which files running beside them
 // would feel; there a node is unreachable 20 s after its last heartbeat (50 s by default) and its
-// pods are evicted 5 s later (15 s on the shared rig)
-const rig = useOwnRig('whatsapp-singleton', { nodes: 3, nodeMonitorGracePeriodSeconds: 20, unreachableTolerationSeconds: 5 });
+// pods are evicted 5 s later (15 s on the shared rig); its platforms need no ACK or ESO kind
+const rig = useOwnRig('whatsapp-singleton', { nodes: 3, nodeMonitorGracePeriodSeconds: 20, unreachableTolerationSeconds: 5, crds: 'project' });
 const logDir = mkdtempSync(join(tmpdir(), 'whatsapp-singleton-'));
 const get = (args: string[]) => JSON.parse(kubectlOk(rig, ['get', ...args, '-o', 'json']));
 const condition = (ns: string, name: string, type: string) => get(['bkp', name, '-n', ns]).status?.conditions?.find((c: any) => c.type === type);
@@ -239,7 +239,7 @@ describe('upgrading a platform whose gateway is a Deployment', () => {
       await waitUntil('status names the handover', () => /mv-whatsapp/.test(condition(ns, 'mv', 'WorkloadsReady')?.message ?? '') && condition(ns, 'mv', 'WorkloadsReady')?.status === 'False', 60_000, 500);
       // the operator has seen the old pod terminating for a while and still waits
       await sleep(10_000);
-      expect(kubectl(rig, ['get', 'statefulset', 'mv-whatsapp', '-n', ns]).code, 'the StatefulSet exists while the old pod is not gone').not.toBe(0);
+      expect(kubectl(rig, ['get', 'statefulset', 'mv-whatsapp', '-n', ns, '-o', 'name']).code, 'the StatefulSet exists while the old pod is not gone').not.toBe(0);
       expect(pods.max, pods.report()).toBe(1);
 
       // recovery by deleting the lost node: the pod garbage collector force-deletes its pods
@@ -248,7 +248,7 @@ describe('upgrading a platform whose gateway is a Deployment', () => {
       expect(next.metadata.name).toBe('mv-whatsapp-0');
       expect(next.metadata.ownerReferences[0]).toMatchObject({ kind: 'StatefulSet', name: 'mv-whatsapp' });
       expectSameSession(ns, next, claim);
-      expect(kubectl(rig, ['get', 'deployment', 'mv-whatsapp', '-n', ns]).code).not.toBe(0);
+      expect(kubectl(rig, ['get', 'deployment', 'mv-whatsapp', '-n', ns, '-o', 'name']).code).not.toBe(0);
       await waitUntil('platform Ready', () => condition(ns, 'mv', 'Ready')?.status === 'True', 60_000, 500);
     } finally {
       pods.stop();

@@ -12,7 +12,7 @@ import { installCrds } from './kubectl.ts';
 import { startOperatorProcess } from './operator-process.ts';
 
 const rig = await startRig({ nodes: 1 });
-installCrds(rig);
+installCrds(rig, 'project');
 await startLoneNode(rig, 'interrupt-node', { logDir: rig.dir });
 await startOperatorProcess(rig.kubeconfig, { identity: 'interrupt', env: { LEASE_NAME: 'interrupt', WATCH_NAMESPACES: 'interrupt' }, logDir: tmpdir() });
 await startMoto();

@@ -1,8 +1,10 @@
-/** kubectl, the real binary, against the rig. */
+/** kubectl, the real binary, against the rig (reads answered in process: kube-read.ts). */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { goEnv } from '../../../scripts/rig/rig.ts';
 import type { RigInfo } from './global-setup.ts';
+import { readInProcess } from './kube-read.ts';
 
 export interface KubectlResult {
   code: number;
@@ -32,8 +34,11 @@ export const ACK_CRDS = rigPaths().RIG_ACK_CRDS!;
 export const ACK_FALLBACK_CRDS = join(REPO, 'operator/test/fixtures/ack-crds');
 
 export function kubectl(rig: Pick<RigInfo, 'bin' | 'kubeconfig'>, args: string[], input?: string): KubectlResult {
+  // reads (`get … -o json|name`) are answered in this process, as kubectl would answer them
+  const read = input === undefined ? readInProcess(rig.kubeconfig, args) : undefined;
+  if (read) return read;
   // every CRD as JSON (waitEstablished) is several MiB: above spawnSync's 1 MiB default the call fails with empty output
-  const r = spawnSync(join(rig.bin, 'kubectl'), ['--kubeconfig', rig.kubeconfig, ...args], { input, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(join(rig.bin, 'kubectl'), ['--kubeconfig', rig.kubeconfig, ...args], { input, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024, env: goEnv() });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr || (r.error ? String(r.error) : '') };
 }
 
@@ -44,12 +49,16 @@ export function kubectlOk(rig: Pick<RigInfo, 'bin' | 'kubeconfig'>, args: string
   return r.stdout;
 }
 
-/** The project's CRD, the real ACK CRDs and the EFS fallback, applied and Established. */
-export function installCrds(rig: Pick<RigInfo, 'bin' | 'kubeconfig'>): void {
+/**
+ * The project's CRD, the real ACK CRDs and the EFS fallback, applied and Established; with
+ * `project`, the project's CRD alone (a rig whose platforms need no ACK or ESO kind: 34 CRDs fewer
+ * for the apiserver to serve and for the operator to watch).
+ */
+export function installCrds(rig: Pick<RigInfo, 'bin' | 'kubeconfig'>, which: 'all' | 'project' = 'all'): void {
   // ESO's ExternalSecret too: installed mid-run by one file, a CRD would change every other file's
   // operators (discovery picks the kind up) while they run
-  const eso = join(esoCrdsDir(), 'external-secrets.io_externalsecrets.yaml');
-  const applied = kubectlOk(rig, ['apply', '--server-side', '--force-conflicts', '-o', 'name', '-f', join(REPO, 'crds'), '-f', ACK_CRDS, '-f', ACK_FALLBACK_CRDS, '-f', eso]);
+  const others = () => ['-f', ACK_CRDS, '-f', ACK_FALLBACK_CRDS, '-f', join(esoCrdsDir(), 'external-secrets.io_externalsecrets.yaml')];
+  const applied = kubectlOk(rig, ['apply', '--server-side', '--force-conflicts', '-o', 'name', '-f', join(REPO, 'crds'), ...(which === 'all' ? others() : [])]);
   waitEstablished(rig, applied.split('\n').filter(Boolean).map((n) => n.replace(/^.*\//, '')));
 }
 
