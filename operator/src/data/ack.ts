@@ -52,10 +52,10 @@ export class AckDataServices implements DataServices {
   private readonly ctx: RenderContext;
   /** Credentials mode managed: reads RDS's secret (absent: the operator has no AWS access). */
   private readonly masterSecrets?: MasterSecretReader;
-  constructor(lookup: AckLookup, writer?: AckWriter, ctx: RenderContext = DEFAULT_CONTEXT, masterSecrets?: MasterSecretReader) {
+  constructor(lookup: AckLookup, writer?: AckWriter, ctx: RenderContext = DEFAULT_CONTEXT, masterSecrets?: MasterSecretReader, now?: () => Date) {
     this.lookup = lookup;
     this.ctx = ctx;
-    this.remover = writer ? new AckRemover(writer, ctx) : undefined;
+    this.remover = writer ? new AckRemover(writer, ctx, now) : undefined;
     this.masterSecrets = masterSecrets;
   }
 

@@ -17,10 +17,12 @@ export interface ProviderDeps {
   sdk?: DataServices;
   /** ack with credentials mode managed: reads RDS's Secrets Manager secret (absent without AWS access). */
   masterSecrets?: MasterSecretReader;
+  /** The clock of the ack removal's waits (tests pass the reconciler's). */
+  now?: () => Date;
 }
 
 export function dataServicesFor(deps: ProviderDeps): (p: BookingPlatform) => DataServices {
-  const ack = new AckDataServices(deps.ackLookup, deps.ackWriter, deps.context, deps.masterSecrets);
+  const ack = new AckDataServices(deps.ackLookup, deps.ackWriter, deps.context, deps.masterSecrets, deps.now);
   const external = new ExternalDataServices(deps.readSecret);
   return (p) => (p.spec.provisioner === 'ack' ? ack : p.spec.provisioner === 'external' ? external : (deps.sdk ?? unavailable));
 }
