@@ -18,7 +18,6 @@ import { FIELD_MANAGER, MANAGED_BY, PLATFORM_LABEL } from '../render/names.ts';
 import { KindDiscovery, OWNED_KINDS, type WatchedKind } from './kinds.ts';
 import { CONTROLLER, type Metrics } from './metrics.ts';
 import type { Outcome } from './outcome.ts';
-import { ownedChangeMatters } from './owned-events.ts';
 import { WorkQueue } from './queue.ts';
 import type { Reconciler, Store } from './reconciler.ts';
 
@@ -95,9 +94,7 @@ export class Controller implements Store {
         onRestart: this.countRestart(k.kind),
         transform: withoutManagedFields,
       });
-      inf.on((event, obj, old) => {
-        // a child's status moving where nothing reads it queues nothing (owned-events.ts)
-        if (event === 'update' && old && !ownedChangeMatters(old, obj)) return;
+      inf.on((_e, obj) => {
         const owner = ownerKey(obj, k);
         if (owner) this.enqueue(owner[0], owner[1]);
       });
